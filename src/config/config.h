@@ -1,0 +1,88 @@
+#pragma once
+// Config: the typed form of vigil.yaml (docs/config.md), and its loader.
+//
+// Contract: LoadConfig* never throws. Every problem found is returned as a ConfigProblem naming
+// the YAML path ("alerting.rules[2].tier") and line; a config with problems is not usable.
+// Sections whose features are not built yet (alerting, redaction, gates, runbook, slo_targets)
+// are checked for shape only and reported in `notes` as inactive. Unknown keys are errors.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vigil {
+
+struct ConfigProblem {
+  std::string path;  // YAML path, e.g. "auth.tokens[0].roles[1]"
+  int line = 0;      // 1-based; 0 when unknown
+  std::string message;
+  std::string ToString() const;
+};
+
+enum class Role : uint8_t { kIngest = 1, kRead = 2, kOperate = 4, kAdmin = 8 };
+
+struct TokenConfig {
+  std::string name;
+  std::string token_env;     // one of token_env / token_sha256
+  std::string token_sha256;  // lower-case hex
+  uint8_t roles = 0;         // bit set of Role
+  bool all_tenants = false;  // tenants: "*"
+  std::vector<std::string> tenants;
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:7070";
+  int threads = 0;                                 // 0: one per core
+  int64_t max_body_bytes = 16LL * 1024 * 1024;     // request body, after decompression too
+  std::string otlp_listen;                         // optional second listener (OTLP issue)
+};
+
+struct StorageConfig {
+  std::string backend = "sqlite";
+  std::string sqlite_path = "vigil.db";  // resolved against the data directory
+  std::string synchronous = "full";      // full | normal
+};
+
+struct IngestConfig {
+  int64_t queue_max_events = 200'000;  // events accepted but not yet committed; 429 beyond
+  int64_t commit_max_events = 20'000;  // group-commit transaction size cap
+  int64_t max_event_age_ns = 7LL * 86400 * 1'000'000'000;
+  int64_t max_event_future_ns = 5LL * 60 * 1'000'000'000;
+};
+
+struct UseCaseConfig {
+  std::string name;
+  bool critical_path = false;
+};
+
+struct ModelPrice {
+  double input_per_mtok = 0;
+  double output_per_mtok = 0;
+};
+
+struct Config {
+  ServerConfig server;
+  StorageConfig storage;
+  IngestConfig ingest;
+  std::vector<TokenConfig> tokens;
+  std::vector<UseCaseConfig> use_cases;
+  std::map<std::string, ModelPrice> pricing;
+  std::vector<std::string> notes;  // informational lines for the log (inactive sections, …)
+};
+
+struct LoadedConfig {
+  Config config;
+  std::vector<ConfigProblem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+LoadedConfig LoadConfigFromString(const std::string& yaml_text);
+LoadedConfig LoadConfigFromFile(const std::string& path);
+
+// Names of roles, for messages and docs: "ingest", "read", "operate", "admin".
+const char* RoleName(Role role);
+
+}  // namespace vigil

@@ -1,0 +1,114 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace vigil {
+namespace {
+
+bool HasProblem(const LoadedConfig& c, const std::string& path, const std::string& needle = "") {
+  return std::any_of(c.problems.begin(), c.problems.end(), [&](const ConfigProblem& p) {
+    return p.path == path && p.message.find(needle) != std::string::npos;
+  });
+}
+
+std::string AllProblems(const LoadedConfig& c) {
+  std::string out;
+  for (const auto& p : c.problems) out += p.ToString() + "\n";
+  return out;
+}
+
+TEST(ConfigTest, ExampleConfigIsValid) {
+  LoadedConfig c = LoadConfigFromFile(VIGIL_SOURCE_DIR "/examples/vigil.yaml");
+  ASSERT_TRUE(c.ok()) << AllProblems(c);
+  EXPECT_EQ(c.config.server.listen, "127.0.0.1:7070");
+  EXPECT_EQ(c.config.storage.backend, "sqlite");
+  ASSERT_EQ(c.config.tokens.size(), 4u);
+  EXPECT_TRUE(c.config.tokens[0].all_tenants);
+  EXPECT_EQ(c.config.tokens[3].tenants, std::vector<std::string>{"acme"});
+  EXPECT_EQ(c.config.tokens[3].roles,
+            static_cast<uint8_t>(Role::kIngest) | static_cast<uint8_t>(Role::kRead));
+  ASSERT_EQ(c.config.use_cases.size(), 2u);
+  EXPECT_TRUE(c.config.use_cases[0].critical_path);
+  EXPECT_DOUBLE_EQ(c.config.pricing["m-large"].output_per_mtok, 15.0);
+  // Inactive sections are noted, not silently dropped.
+  EXPECT_TRUE(std::any_of(c.config.notes.begin(), c.config.notes.end(),
+                          [](const std::string& n) { return n.rfind("alerting", 0) == 0; }));
+}
+
+TEST(ConfigTest, EmptyObjectGivesDefaults) {
+  LoadedConfig c = LoadConfigFromString("server: {}\n");
+  ASSERT_TRUE(c.ok()) << AllProblems(c);
+  EXPECT_EQ(c.config.server.max_body_bytes, 16 * 1024 * 1024);
+  EXPECT_EQ(c.config.storage.sqlite_path, "vigil.db");
+}
+
+TEST(ConfigTest, UnknownKeysAnywhereAreNamedByPath) {
+  LoadedConfig c = LoadConfigFromString(
+      "server: { listen: 127.0.0.1:1, lisen: x }\n"
+      "bogus: 1\n"
+      "alerting:\n"
+      "  rules:\n"
+      "    - { name: a, tier: P1, signal: count, window: 1m, threshold: '>= 1', colour: red }\n");
+  EXPECT_TRUE(HasProblem(c, "server.lisen", "unknown key")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "bogus", "unknown key")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "alerting.rules[0].colour", "unknown key")) << AllProblems(c);
+}
+
+TEST(ConfigTest, ReportsEveryProblemWithLine) {
+  LoadedConfig c = LoadConfigFromString(
+      "auth:\n"
+      "  tokens:\n"
+      "    - { name: a, roles: [ingest, superuser], tenants: [acme] }\n"
+      "alerting:\n"
+      "  evaluation_interval: 10\n"
+      "  rules:\n"
+      "    - { name: r, tier: P4, signal: error_rate, window: 30s, threshold: '> 1' }\n");
+  EXPECT_TRUE(HasProblem(c, "auth.tokens[0]", "exactly one of token_env")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "auth.tokens[0].roles[1]", "superuser")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "alerting.evaluation_interval", "unit")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "alerting.rules[0].tier", "P1")) << AllProblems(c);
+  auto tier = std::find_if(c.problems.begin(), c.problems.end(),
+                           [](const ConfigProblem& p) { return p.path == "alerting.rules[0].tier"; });
+  ASSERT_NE(tier, c.problems.end());
+  EXPECT_EQ(tier->line, 7);
+}
+
+TEST(ConfigTest, TypesAreChecked) {
+  LoadedConfig c = LoadConfigFromString(
+      "server: { threads: many, max_body_bytes: 12 }\n"
+      "storage: { backend: postgres, sqlite: { synchronous: sometimes } }\n"
+      "use_cases: [ { name: a }, { name: a, critical_path: maybe } ]\n"
+      "pricing: { m: { input_per_mtok: -1 } }\n");
+  EXPECT_TRUE(HasProblem(c, "server.threads", "integer")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "server.max_body_bytes", "between")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "storage.backend")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "storage.sqlite.synchronous")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "use_cases[1].name", "duplicate")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "use_cases[1].critical_path")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "pricing.m.input_per_mtok")) << AllProblems(c);
+}
+
+TEST(ConfigTest, SyntaxErrorsAreProblemsNotExceptions) {
+  LoadedConfig c = LoadConfigFromString("server: { listen: [unclosed\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.problems[0].path, "(syntax)");
+  EXPECT_GT(c.problems[0].line, 0);
+}
+
+TEST(ConfigTest, TokenShaAndTenantWildcard) {
+  LoadedConfig c = LoadConfigFromString(
+      "auth: { tokens: [ { name: t, token_sha256: " + std::string(64, 'A') +
+      ", roles: [read], tenants: '*' }, { name: t, token_sha256: abc, roles: [], tenants: [] } ] }\n");
+  EXPECT_TRUE(HasProblem(c, "auth.tokens[1].name", "duplicate")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "auth.tokens[1].token_sha256", "64 hex")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "auth.tokens[1].roles", "at least one")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "auth.tokens[1].tenants", "at least one")) << AllProblems(c);
+  ASSERT_GE(c.config.tokens.size(), 1u);
+  EXPECT_TRUE(c.config.tokens[0].all_tenants);
+  EXPECT_EQ(c.config.tokens[0].token_sha256, std::string(64, 'a'));
+}
+
+}  // namespace
+}  // namespace vigil

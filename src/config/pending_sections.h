@@ -1,0 +1,22 @@
+#pragma once
+// Shape checks for config sections whose features land in later issues (releases, alerting,
+// SLO targets, redaction, gates, runbooks). They validate keys, types and enumerations so a
+// config written today stays valid, and add one note per section saying it is not active yet.
+
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "config/yaml_checker.h"
+
+namespace vigil::config_internal {
+
+void CheckReleasesShape(YamlChecker& c, const YAML::Node& use_case, const std::string& path);
+void CheckSloTargets(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
+void CheckAlerting(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
+void CheckRedaction(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
+void CheckGates(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
+void CheckRunbook(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
+
+}  // namespace vigil::config_internal
