@@ -1,0 +1,213 @@
+#include "server/vigil_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "server/api_util.h"
+
+namespace vigil {
+namespace {
+
+// Reads a "VmRSS:" style line of /proc/self/status, in bytes.
+double ProcStatusBytes(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const size_t key_len = std::strlen(key);
+  while (std::getline(in, line)) {
+    if (line.compare(0, key_len, key) == 0) {
+      return std::strtod(line.c_str() + key_len, nullptr) * 1024.0;
+    }
+  }
+  return 0;
+}
+
+std::string ResolvePath(const std::string& data_dir, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_absolute()) return path;
+  return (std::filesystem::path(data_dir) / p).string();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VigilServer>> VigilServer::Create(Config config, ServeOptions options,
+                                                         const Clock& clock) {
+  Result<Authenticator> auth = Authenticator::Create(config.tokens, [](const char* name) {
+    return static_cast<const char*>(std::getenv(name));
+  });
+  if (!auth.ok()) return auth.status();
+  if (!options.listen_override.empty()) config.server.listen = options.listen_override;
+  std::string host;
+  uint16_t port;
+  VIGIL_RETURN_IF_ERROR(ParseListenAddress(config.server.listen, host, port));
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return Status::InvalidArgument("cannot create data directory " + options.data_dir + ": " +
+                                   ec.message());
+  }
+  return std::unique_ptr<VigilServer>(
+      new VigilServer(std::move(config), std::move(options), clock, std::move(auth).value()));
+}
+
+VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock,
+                         Authenticator auth)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      clock_(clock),
+      auth_(std::move(auth)) {
+  sqlite_path_ = ResolvePath(options_.data_dir, config_.storage.sqlite_path);
+  IngestPipelineOptions pipeline_options;
+  pipeline_options.queue_max_events = static_cast<size_t>(config_.ingest.queue_max_events);
+  pipeline_options.commit_max_events = static_cast<size_t>(config_.ingest.commit_max_events);
+  pipeline_ = std::make_unique<IngestPipeline>(pipeline_options, clock_, &metrics_);
+  events_api_ = std::make_unique<EventsApi>(auth_, *pipeline_, clock_, config_.ingest,
+                                            static_cast<size_t>(config_.server.max_body_bytes),
+                                            ready_, metrics_);
+  metrics_.AddCallbackGauge("process_resident_memory_bytes", "Resident set size in bytes.",
+                            [] { return ProcStatusBytes("VmRSS:"); });
+  metrics_.AddCallbackGauge("vigil_process_peak_resident_memory_bytes",
+                            "Peak resident set size in bytes.",
+                            [] { return ProcStatusBytes("VmHWM:"); });
+  metrics_.AddCallbackGauge("vigil_ready", "1 when the store is open and the server is ready.",
+                            [this] { return ready_.load() ? 1.0 : 0.0; });
+  RegisterRoutes();
+}
+
+VigilServer::~VigilServer() { Shutdown(); }
+
+void VigilServer::RegisterRoutes() {
+  router_.Add("GET", "/healthz", [](HttpRequest&, Responder respond) {
+    HttpResponse r;
+    r.body = R"({"status":"ok"})";
+    respond(std::move(r));
+  });
+  router_.Add("GET", "/readyz", [this](HttpRequest&, Responder respond) {
+    if (ready_.load()) {
+      HttpResponse r;
+      r.body = R"({"status":"ready"})";
+      return respond(std::move(r));
+    }
+    std::string detail;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      detail = startup_detail_;
+    }
+    respond(ErrorResponse(503, "not_ready", detail));
+  });
+  router_.Add("GET", "/metrics", [this](HttpRequest&, Responder respond) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.RenderText();
+    respond(std::move(r));
+  });
+  router_.Add("POST", "/v1/events", [this](HttpRequest& req, Responder respond) {
+    events_api_->HandlePost(req, std::move(respond));
+  });
+}
+
+Status VigilServer::Start() {
+  HttpServerOptions http_options;
+  VIGIL_RETURN_IF_ERROR(
+      ParseListenAddress(config_.server.listen, http_options.host, http_options.port));
+  http_options.threads = config_.server.threads > 0
+                             ? config_.server.threads
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  http_options.max_body_bytes = static_cast<size_t>(config_.server.max_body_bytes);
+  Counter& requests = metrics_.GetCounter("vigil_http_requests_total", "HTTP requests received.");
+  http_ = std::make_unique<HttpServer>(http_options, [this, &requests](HttpRequest& req,
+                                                                        Responder respond) {
+    requests.Inc();
+    router_.Dispatch(req, std::move(respond));
+  });
+  Result<uint16_t> port = http_->Start();
+  if (!port.ok()) return port.status();
+  port_ = *port;
+  const std::string address = http_options.host + ":" + std::to_string(port_);
+  {
+    // Written atomically (rename) so a reader never sees a partial address.
+    std::string addr_file = (std::filesystem::path(options_.data_dir) / "vigil.addr").string();
+    std::ofstream(addr_file + ".tmp") << address << "\n";
+    std::filesystem::rename(addr_file + ".tmp", addr_file);
+  }
+  spdlog::info("vigil listening on http://{}", address);
+  for (const std::string& note : config_.notes) spdlog::info("config: {}", note);
+  opener_ = std::thread([this] { OpenStores(); });
+  return Status::Ok();
+}
+
+void VigilServer::OpenStores() {
+  SqliteEventStore::Options store_options;
+  store_options.synchronous = config_.storage.synchronous;
+  int attempt = 0;
+  while (!shutting_down_.load()) {
+    Result<std::unique_ptr<SqliteEventStore>> store =
+        SqliteEventStore::Open(sqlite_path_, store_options);
+    if (store.ok()) {
+      SqliteDb::Options state_options;
+      state_options.synchronous = config_.storage.synchronous;
+      Result<std::unique_ptr<StateStore>> state = StateStore::Open(sqlite_path_, state_options);
+      if (!state.ok()) {
+        store = state.status();
+      } else {
+        event_store_ = std::move(store).value();
+        state_store_ = std::move(state).value();
+        break;
+      }
+    }
+    if (store.status().code() != Status::Code::kUnavailable) {
+      Fail(Status::Internal("cannot open the store at " + sqlite_path_ + ": " +
+                            store.status().message()));
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      startup_detail_ = "waiting for the database lock on " + sqlite_path_;
+    }
+    if (attempt++ % 10 == 0) {
+      spdlog::warn("store: {} is locked by another process; retrying", sqlite_path_);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (shutting_down_.load()) return;
+  Result<int64_t> count = event_store_->CountEvents();
+  store_writer_ = std::make_unique<StoreWriter>(*event_store_);
+  pipeline_->AddSubscriber(store_writer_.get(), /*gates_ack=*/true);
+  pipeline_->Start();
+  ready_.store(true);
+  spdlog::info("store ready: {} ({} events, synchronous={})", sqlite_path_,
+               count.ok() ? *count : -1, config_.storage.synchronous);
+}
+
+void VigilServer::Fail(Status status) {
+  spdlog::error("{}", status.ToString());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fatal_ = status;
+    startup_detail_ = status.message();
+  }
+  cv_.notify_all();
+}
+
+Status VigilServer::Wait(const std::atomic<bool>& stop) {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (fatal_.ok() && !stop.load()) {
+    cv_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  return fatal_;
+}
+
+void VigilServer::Shutdown() {
+  if (shutting_down_.exchange(true)) return;
+  if (opener_.joinable()) opener_.join();
+  // Refuse new batches and commit what was accepted; the replies go out while HTTP still runs.
+  if (pipeline_) pipeline_->Stop();
+  if (http_) http_->Stop(std::chrono::milliseconds(5000));
+  std::error_code ec;
+  std::filesystem::remove(std::filesystem::path(options_.data_dir) / "vigil.addr", ec);
+  spdlog::info("vigil stopped");
+}
+
+}  // namespace vigil

@@ -1,0 +1,83 @@
+#pragma once
+// VigilServer: wires the configured components into one running process — HTTP API, auth,
+// SQLite stores, the ingest pipeline — and owns their lifetimes.
+//
+// Startup: Start() binds the listener first (so /healthz and /readyz answer at once, 503 until
+// ready), writes the bound address to DATA/vigil.addr, then opens and migrates the stores on a
+// background thread (retrying while another process holds the database lock) and turns ready.
+// Shutdown(): stops accepting, drains the ingest queue (every accepted batch is committed and
+// answered), then stops the HTTP threads.
+// Thread-safety: Start/Shutdown/WaitForFatal from the controlling thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "auth/auth.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "ingest/ingest_pipeline.h"
+#include "metrics/metrics.h"
+#include "server/events_api.h"
+#include "server/http/http_server.h"
+#include "server/router.h"
+#include "storage/sqlite/sqlite_event_store.h"
+#include "storage/state_store.h"
+
+namespace vigil {
+
+struct ServeOptions {
+  std::string data_dir = "data";
+  std::string listen_override;  // --listen
+};
+
+class VigilServer {
+ public:
+  // Validates what can be checked before binding (auth secrets, listen address, data dir).
+  static Result<std::unique_ptr<VigilServer>> Create(Config config, ServeOptions options,
+                                                     const Clock& clock);
+  ~VigilServer();
+
+  Status Start();
+  void Shutdown();
+  // Blocks until a fatal error (e.g. the store cannot be opened) or `stop` becomes true;
+  // returns the fatal error or Ok.
+  Status Wait(const std::atomic<bool>& stop);
+
+  uint16_t port() const { return port_; }
+  bool ready() const { return ready_.load(); }
+  std::string sqlite_path() const { return sqlite_path_; }
+
+ private:
+  VigilServer(Config config, ServeOptions options, const Clock& clock, Authenticator auth);
+  void RegisterRoutes();
+  void OpenStores();
+  void Fail(Status status);
+
+  Config config_;
+  ServeOptions options_;
+  const Clock& clock_;
+  Authenticator auth_;
+  std::string sqlite_path_;
+  MetricsRegistry metrics_;
+  Router router_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<SqliteEventStore> event_store_;
+  std::unique_ptr<StateStore> state_store_;
+  std::unique_ptr<StoreWriter> store_writer_;
+  std::unique_ptr<IngestPipeline> pipeline_;
+  std::unique_ptr<EventsApi> events_api_;
+  std::thread opener_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> shutting_down_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Status fatal_;
+  std::string startup_detail_ = "opening the store";
+  uint16_t port_ = 0;
+};
+
+}  // namespace vigil
