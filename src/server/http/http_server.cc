@@ -164,6 +164,10 @@ class HttpServer::Impl {
       stream.expires_after(options_.idle_timeout);
       co_await http::async_read_header(stream, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == http::error::body_limit) {  // Content-Length above the limit
+        co_await WriteSimple(stream, 413, 11);
+        break;
+      }
       if (ec) {
         if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
             ec != beast::error::timeout && ec != asio::error::connection_reset) {

@@ -1,0 +1,112 @@
+#include "support/vigil_process.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "client/http_client.h"
+
+namespace vigil::testing {
+
+std::string VigilBinary() { return VIGIL_BINARY_PATH; }
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/vigil-it-XXXXXX";
+  path_ = mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+VigilProcess::VigilProcess(std::string data_dir, std::string config_yaml,
+                           std::map<std::string, std::string> env)
+    : data_dir_(std::move(data_dir)), env_(std::move(env)) {
+  std::filesystem::create_directories(data_dir_);
+  config_path_ = data_dir_ + "/../vigil-test.yaml";
+  std::ofstream(config_path_) << config_yaml;
+}
+
+VigilProcess::~VigilProcess() {
+  if (pid_ > 0) Kill9();
+}
+
+bool VigilProcess::Start() {
+  std::error_code ec;
+  std::filesystem::remove(data_dir_ + "/vigil.addr", ec);
+  std::string log_path = data_dir_ + "/../vigil.log";
+  pid_ = fork();
+  if (pid_ == 0) {
+    for (const auto& [k, v] : env_) setenv(k.c_str(), v.c_str(), 1);
+    FILE* log = fopen(log_path.c_str(), "a");
+    if (log) {
+      dup2(fileno(log), STDOUT_FILENO);
+      dup2(fileno(log), STDERR_FILENO);
+    }
+    std::string binary = VigilBinary();
+    execl(binary.c_str(), binary.c_str(), "serve", "--config", config_path_.c_str(), "--listen",
+          "127.0.0.1:0", "--data", data_dir_.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string addr;
+  bool bound = WaitFor([&] {
+    std::ifstream in(data_dir_ + "/vigil.addr");
+    return static_cast<bool>(std::getline(in, addr)) && !addr.empty();
+  });
+  if (!bound) return false;
+  base_url_ = "http://" + addr;
+  return true;
+}
+
+bool VigilProcess::WaitReady(std::chrono::milliseconds timeout) {
+  HttpClient client(base_url_, std::chrono::seconds(5));
+  return WaitFor(
+      [&] {
+        auto r = client.Get("/readyz");
+        return r.ok() && r->status == 200;
+      },
+      timeout);
+}
+
+void VigilProcess::Kill9() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int VigilProcess::Terminate() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string VigilProcess::Log() const {
+  std::ifstream in(data_dir_ + "/../vigil.log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace vigil::testing
