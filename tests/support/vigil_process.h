@@ -46,6 +46,7 @@ class VigilProcess {
   int Terminate();
 
   const std::string& base_url() const { return base_url_; }
+  pid_t pid() const { return pid_; }
   std::string sqlite_path() const { return data_dir_ + "/vigil.db"; }
   std::string Log() const;
 
