@@ -83,9 +83,10 @@ double ReferenceInsert(const std::string& path, bool vigil_schema, size_t total,
   if (vigil_schema) {
     if (!db->Migrate("events", SqliteEventStore::Migrations()).ok()) return 0;
   } else {
-    db->Exec("CREATE TABLE bare (ts INTEGER, tenant TEXT, use_case TEXT, layer INTEGER, "
-             "model TEXT, tool TEXT, status INTEGER, error_class TEXT, latency_ms REAL, "
-             "tokens_in INTEGER, tokens_out INTEGER, cost_usd REAL, trace_id TEXT)");
+    db->Exec(
+        "CREATE TABLE bare (ts INTEGER, tenant TEXT, use_case TEXT, layer INTEGER, "
+        "model TEXT, tool TEXT, status INTEGER, error_class TEXT, latency_ms REAL, "
+        "tokens_in INTEGER, tokens_out INTEGER, cost_usd REAL, trace_id TEXT)");
   }
   auto stmt = db->Prepare(vigil_schema ? kInsertEventSql : bare_sql);
   if (!stmt.ok()) return 0;
@@ -217,20 +218,22 @@ int Main(int argc, char** argv) {
   }
   testing::TempDir dir;
   const int64_t base_ts = SystemClock::Instance().NowNanos() - 3'600LL * 1'000'000'000;
-  std::printf("ingest: %zu events (task/inference/tool/business mix), NDJSON batches of %zu, "
-              "%d keep-alive connections, synchronous=full\n",
-              args.events, args.batch, args.connections);
+  std::printf(
+      "ingest: %zu events (task/inference/tool/business mix), NDJSON batches of %zu, "
+      "%d keep-alive connections, synchronous=full\n",
+      args.events, args.batch, args.connections);
   std::fflush(stdout);
 
   ServerResult server = ServerIngest(args, dir.path(), base_ts);
   double ref_schema = ReferenceInsert(dir.File("ref-schema.db"), true, args.events, base_ts);
   double ref_bare = ReferenceInsert(dir.File("ref-bare.db"), false, args.events, base_ts);
 
-  std::printf("  vigil POST /v1/events, acknowledged = durable: %10.0f events/s  "
-              "(batch p50 %.1f ms, p99 %.1f ms; %zu acked, %lld stored, %zu throttled retries, "
-              "%zu failed)\n",
-              server.events_per_s, server.p50_ms, server.p99_ms, server.acknowledged,
-              static_cast<long long>(server.stored), server.throttled, server.failed);
+  std::printf(
+      "  vigil POST /v1/events, acknowledged = durable: %10.0f events/s  "
+      "(batch p50 %.1f ms, p99 %.1f ms; %zu acked, %lld stored, %zu throttled retries, "
+      "%zu failed)\n",
+      server.events_per_s, server.p50_ms, server.p99_ms, server.acknowledged,
+      static_cast<long long>(server.stored), server.throttled, server.failed);
   std::printf("  reference (a) raw insert, Vigil's schema:     %10.0f events/s\n", ref_schema);
   std::printf("  reference (b) raw insert, bare 13-col table:  %10.0f events/s\n", ref_bare);
   std::printf("  pipeline ratio  vigil / (a) = %.2f   (target >= 0.70)\n",

@@ -55,39 +55,36 @@ uint64_t GenerateEvents(uint64_t request, size_t count, int64_t base_ts_ns,
     task.latency_ms = 400 + static_cast<double>((r >> 20) % 3000);
     const std::string root = task.span_id;
     out.push_back(std::move(task));
-
-    int inferences = 1 + static_cast<int>((r >> 24) % 3);
-    for (int i = 0; i < inferences; ++i) {
+    // A step of this request below the task's span.
+    auto child = [&](Layer layer, int64_t offset_ns) {
       Event e;
-      e.ts_ns = ts + i;
+      e.ts_ns = ts + offset_ns;
       e.trace_id = trace;
       e.span_id = next_span();
       e.parent_span_id = root;
       e.request_id = request_id;
       e.tenant = "acme";
       e.use_case = use_case;
-      e.layer = Layer::kInference;
-      e.release = "v2";
+      e.layer = layer;
+      if (layer != Layer::kBusiness) e.release = "v2";
+      return e;
+    };
+
+    int inferences = 1 + static_cast<int>((r >> 24) % 3);
+    for (int i = 0; i < inferences; ++i) {
+      Event e = child(Layer::kInference, i);
       e.model = kModels[(r >> (28 + i)) % 2];
       e.latency_ms = 200 + static_cast<double>((r >> (32 + i)) % 1500);
       e.tokens_in = 500 + static_cast<int64_t>((r >> 36) % 2000);
       e.tokens_out = 50 + static_cast<int64_t>((r >> 40) % 400);
-      e.cost_usd = static_cast<double>(e.tokens_in) * 3e-6 + static_cast<double>(e.tokens_out) * 15e-6;
+      e.cost_usd =
+          static_cast<double>(e.tokens_in) * 3e-6 + static_cast<double>(e.tokens_out) * 15e-6;
       e.retries = (r >> 44) % 10 == 0 ? 1 : 0;
       out.push_back(std::move(e));
     }
     int tools = static_cast<int>((r >> 48) % 3);
     for (int i = 0; i < tools; ++i) {
-      Event e;
-      e.ts_ns = ts + 10 + i;
-      e.trace_id = trace;
-      e.span_id = next_span();
-      e.parent_span_id = root;
-      e.request_id = request_id;
-      e.tenant = "acme";
-      e.use_case = use_case;
-      e.layer = Layer::kTool;
-      e.release = "v2";
+      Event e = child(Layer::kTool, 10 + i);
       e.tool = kTools[(r >> (50 + i)) % 3];
       e.latency_ms = 20 + static_cast<double>((r >> 52) % 300);
       e.idempotency_key = "idem-" + std::to_string(request) + "-" + std::to_string(i);
@@ -98,15 +95,7 @@ uint64_t GenerateEvents(uint64_t request, size_t count, int64_t base_ts_ns,
       out.push_back(std::move(e));
     }
     if ((r >> 56) % 4 == 0) {
-      Event e;
-      e.ts_ns = ts + 20;
-      e.trace_id = trace;
-      e.span_id = next_span();
-      e.parent_span_id = root;
-      e.request_id = request_id;
-      e.tenant = "acme";
-      e.use_case = use_case;
-      e.layer = Layer::kBusiness;
+      Event e = child(Layer::kBusiness, 20);
       e.metric = kMetrics[(r >> 60) % 3];
       e.attrs = {{"channel", "web"}};
       out.push_back(std::move(e));
@@ -153,16 +142,8 @@ void AppendNdjson(const Event& e, std::string& out) {
   str("idempotency_key", e.idempotency_key);
   str("metric", e.metric);
   if (!e.attrs.empty()) {
-    out += ",\"attrs\":{";
-    for (size_t i = 0; i < e.attrs.size(); ++i) {
-      if (i) out += ',';
-      out += '"';
-      AppendJsonEscaped(out, e.attrs[i].first);
-      out += "\":\"";
-      AppendJsonEscaped(out, e.attrs[i].second);
-      out += '"';
-    }
-    out += '}';
+    out += ",\"attrs\":";
+    AppendJsonStringObject(out, e.attrs);
   }
   out += "}\n";
 }

@@ -1,10 +1,10 @@
 // Integration tests of POST /v1/events against the real `vigil serve` binary over loopback HTTP.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -29,15 +29,15 @@ auth:
     - { name: reader,        token_env: T_READ,   roles: [read],   tenants: "*" }
 )";
 
-const std::map<std::string, std::string> kEnv = {
-    {"T_ACME", "acme-secret"}, {"T_GLOBEX", "globex-secret"}, {"T_MULTI", "multi-secret"},
-    {"T_READ", "read-secret"}};
+const std::map<std::string, std::string> kEnv = {{"T_ACME", "acme-secret"},
+                                                 {"T_GLOBEX", "globex-secret"},
+                                                 {"T_MULTI", "multi-secret"},
+                                                 {"T_READ", "read-secret"}};
 
 std::string TaskLine(const std::string& trace, const std::string& span,
                      const std::string& extra = "") {
-  return R"({"trace_id":")" + trace + R"(","span_id":")" + span +
-         R"(","request_id":"r-)" + trace + R"(","use_case":"refund-bot","layer":"task","status":"ok","latency_ms":120)" +
-         extra + "}";
+  return R"({"trace_id":")" + trace + R"(","span_id":")" + span + R"(","request_id":"r-)" + trace +
+         R"(","use_case":"refund-bot","layer":"task","status":"ok","latency_ms":120)" + extra + "}";
 }
 
 std::string Batch(const std::string& trace, int n) {
@@ -83,8 +83,7 @@ class IngestIntegrationTest : public ::testing::Test {
 TEST_F(IngestIntegrationTest, MixedBatchStoresValidEventsAndLocatesEachError) {
   std::string body = TaskLine("t1", "a") + "\n" +
                      R"({"trace_id":"t1","span_id":"b","layer":"tool"})" + "\n" +  // no tool
-                     "{this is not json\n" +
-                     TaskLine("t1", "c", R"(,"latency_ms":-5)") + "\n" +
+                     "{this is not json\n" + TaskLine("t1", "c", R"(,"latency_ms":-5)") + "\n" +
                      TaskLine("t1", "d", R"(,"status":"error","error_class":"gremlins")") + "\n" +
                      TaskLine("t1", "e") + "\n";
   ClientResponse r = Post(body);
@@ -109,7 +108,8 @@ TEST_F(IngestIntegrationTest, MixedBatchStoresValidEventsAndLocatesEachError) {
 }
 
 TEST_F(IngestIntegrationTest, NothingValidIs400WithTheSameShape) {
-  ClientResponse r = Post(R"({"trace_id":"x","span_id":"y","layer":"inference"})" "\n");
+  ClientResponse r = Post(R"({"trace_id":"x","span_id":"y","layer":"inference"})"
+                          "\n");
   ASSERT_EQ(r.status, 400) << r.body;
   json reply = json::parse(r.body);
   EXPECT_EQ(reply["accepted"], 0);
@@ -137,8 +137,8 @@ TEST_F(IngestIntegrationTest, OversizedBodyIs413) {
 
 TEST_F(IngestIntegrationTest, UnsupportedContentTypeOrEncodingIs415) {
   EXPECT_EQ(Post(Batch("t", 1), "acme-secret", "text/plain").status, 415);
-  ClientResponse r = Post(Batch("t", 1), "acme-secret", "application/x-ndjson",
-                          {"Content-Encoding: br"});
+  ClientResponse r =
+      Post(Batch("t", 1), "acme-secret", "application/x-ndjson", {"Content-Encoding: br"});
   EXPECT_EQ(r.status, 415);
   EXPECT_EQ(Count(), 0);
 }
@@ -193,7 +193,8 @@ TEST_F(IngestIntegrationTest, TenantComesFromASingleTenantToken) {
   ClientResponse multi = Post(Batch("multi", 1), "multi-secret");
   ASSERT_EQ(multi.status, 400) << multi.body;
   EXPECT_EQ(json::parse(multi.body)["errors"][0]["field"], "tenant");
-  ClientResponse named = Post(TaskLine("multi", "0", R"(,"tenant":"globex")") + "\n", "multi-secret");
+  ClientResponse named =
+      Post(TaskLine("multi", "0", R"(,"tenant":"globex")") + "\n", "multi-secret");
   EXPECT_EQ(named.status, 200) << named.body;
   EXPECT_EQ(Count("trace_id = 'multi' AND tenant = 'globex'"), 1);
 }

@@ -2,13 +2,13 @@
 // the CLI's exit codes.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <atomic>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "client/http_client.h"
@@ -31,8 +31,10 @@ std::string Batch(const std::string& trace, int n) {
   std::string out;
   out.reserve(static_cast<size_t>(n) * 200);
   for (int i = 0; i < n; ++i) {
-    out += R"({"trace_id":")" + trace + R"(","span_id":")" + std::to_string(i) +
-           R"(","layer":"inference","model":"m-large","latency_ms":812,"tokens_in":1200,"tokens_out":300,"cost_usd":0.0081})" "\n";
+    out +=
+        R"({"trace_id":")" + trace + R"(","span_id":")" + std::to_string(i) +
+        R"(","layer":"inference","model":"m-large","latency_ms":812,"tokens_in":1200,"tokens_out":300,"cost_usd":0.0081})"
+        "\n";
   }
   return out;
 }
@@ -166,6 +168,7 @@ TEST(CliTest, ConfigCheckReportsEveryProblemAndExitsOne) {
   std::string out;
   EXPECT_EQ(RunCli("config check " + dir.File("bad.yaml"), &out), 1);
   EXPECT_NE(out.find("server.colour"), std::string::npos) << out;
+  EXPECT_NE(out.find("server.listen"), std::string::npos) << out;
   EXPECT_NE(out.find("alerting.rules[0].tier"), std::string::npos) << out;
   EXPECT_NE(out.find("alerting.rules[0].signal"), std::string::npos) << out;
 

@@ -43,16 +43,16 @@ Result<Authenticator> Authenticator::Create(const std::vector<TokenConfig>& toke
     if (!t.token_env.empty()) {
       const char* secret = getenv_fn(t.token_env.c_str());
       if (secret == nullptr || *secret == '\0') {
-        return Status::InvalidArgument("environment variable " + t.token_env +
-                                           " is not set (token \"" + t.name + "\")",
-                                       path + ".token_env");
+        return Status::InvalidArgument(
+            "environment variable " + t.token_env + " is not set (token \"" + t.name + "\")",
+            path + ".token_env");
       }
       digest = Sha256Hex(secret);
     }
     Principal p{t.name, t.roles, t.all_tenants, t.tenants};
     if (!auth.by_digest_.emplace(digest, std::move(p)).second) {
-      return Status::InvalidArgument("token \"" + t.name + "\" has the same secret as another token",
-                                     path);
+      return Status::InvalidArgument(
+          "token \"" + t.name + "\" has the same secret as another token", path);
     }
   }
   return auth;
@@ -64,8 +64,9 @@ Result<const Principal*> Authenticator::Authenticate(std::string_view authorizat
   }
   constexpr std::string_view kScheme = "bearer ";
   if (authorization.size() <= kScheme.size() ||
-      !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
-                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+      !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(), [](char a, char b) {
+        return a == std::tolower(static_cast<unsigned char>(b));
+      })) {
     return Status::Unauthenticated("Authorization header must use the Bearer scheme");
   }
   std::string_view secret = authorization.substr(kScheme.size());
@@ -78,8 +79,8 @@ Result<const Principal*> Authenticator::Authenticate(std::string_view authorizat
 
 Status Authenticator::Require(const Principal& principal, Role role) {
   if (principal.Has(role)) return Status::Ok();
-  return Status::PermissionDenied("token \"" + principal.name + "\" lacks the \"" +
-                                  RoleName(role) + "\" role");
+  return Status::PermissionDenied("token \"" + principal.name + "\" lacks the \"" + RoleName(role) +
+                                  "\" role");
 }
 
 Status Authenticator::RequireTenant(const Principal& principal, std::string_view tenant) {

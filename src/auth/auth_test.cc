@@ -14,11 +14,12 @@ const char* FakeEnv(const char* name) {
 }
 
 std::vector<TokenConfig> Tokens() {
-  TokenConfig acme{"acme-ingest", "ACME_TOKEN", "", static_cast<uint8_t>(Role::kIngest), false,
-                   {"acme"}};
+  TokenConfig acme{"acme-ingest", "ACME_TOKEN", "", static_cast<uint8_t>(Role::kIngest),
+                   false,         {"acme"}};
   TokenConfig admin{"admin", "ADMIN_TOKEN", "", static_cast<uint8_t>(Role::kAdmin), true, {}};
-  TokenConfig reader{"reader", "", Sha256Hex("reader-secret"), static_cast<uint8_t>(Role::kRead),
-                     false, {"acme", "globex"}};
+  TokenConfig reader{
+      "reader",          "", Sha256Hex("reader-secret"), static_cast<uint8_t>(Role::kRead), false,
+      {"acme", "globex"}};
   return {acme, admin, reader};
 }
 

@@ -12,7 +12,8 @@ void RegisterConfig(CLI::App& app, int& exit_code) {
   CLI::App* config = app.add_subcommand("config", "Work with configuration files");
   config->require_subcommand(1);
   CLI::App* check = config->add_subcommand(
-      "check", "Check a configuration file; prints every problem with its YAML path (exit 1 on any)");
+      "check",
+      "Check a configuration file; prints every problem with its YAML path (exit 1 on any)");
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   check->add_option("file", *file, "YAML configuration file")->required();

@@ -28,8 +28,8 @@ int RunServe(const ServeArgs& args) {
     for (const ConfigProblem& p : loaded.problems) {
       std::cerr << args.config_path << ": " << p.ToString() << "\n";
     }
-    std::cerr << "vigil: configuration has problems; see `vigil config check "
-              << args.config_path << "`\n";
+    std::cerr << "vigil: configuration has problems; see `vigil config check " << args.config_path
+              << "`\n";
     return kExitUsage;
   }
   // Signals are taken by a dedicated thread with sigwait, so every other thread (HTTP, writer)
@@ -80,8 +80,9 @@ void RegisterServe(CLI::App& app, int& exit_code) {
   serve->add_option("--config,-c", args->config_path, "YAML configuration file")->required();
   serve->add_option("--listen", args->listen,
                     "HOST:PORT to listen on (overrides server.listen; port 0 picks a free one)");
-  serve->add_option("--data", args->data_dir,
-                    "Data directory; relative paths in the config resolve against it")
+  serve
+      ->add_option("--data", args->data_dir,
+                   "Data directory; relative paths in the config resolve against it")
       ->capture_default_str();
   serve->callback([args, &exit_code] { exit_code = RunServe(*args); });
 }

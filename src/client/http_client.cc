@@ -81,8 +81,8 @@ Result<ClientResponse> HttpClient::Request(const std::string& method, const std:
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(list);
   if (rc != CURLE_OK) {
-    return Status::Unavailable(std::string("request to ") + url + " failed: " +
-                               curl_easy_strerror(rc));
+    return Status::Unavailable(std::string("request to ") + url +
+                               " failed: " + curl_easy_strerror(rc));
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

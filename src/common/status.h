@@ -17,13 +17,13 @@ class Status {
  public:
   enum class Code {
     kOk = 0,
-    kInvalidArgument,   // bad input from a caller (HTTP 400)
-    kNotFound,          // 404
-    kAlreadyExists,     // 409
-    kUnauthenticated,   // 401
-    kPermissionDenied,  // 403
-    kResourceExhausted, // backpressure or a size limit (429 / 413)
-    kUnavailable,       // not ready or a dependency is down (503)
+    kInvalidArgument,    // bad input from a caller (HTTP 400)
+    kNotFound,           // 404
+    kAlreadyExists,      // 409
+    kUnauthenticated,    // 401
+    kPermissionDenied,   // 403
+    kResourceExhausted,  // backpressure or a size limit (429 / 413)
+    kUnavailable,        // not ready or a dependency is down (503)
     kFailedPrecondition,
     kInternal,
   };
@@ -74,7 +74,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return value_.has_value(); }

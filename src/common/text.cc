@@ -71,11 +71,21 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7F) {
           char buf[8];
@@ -86,6 +96,20 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
         }
     }
   }
+}
+
+void AppendJsonStringObject(std::string& out,
+                            const std::vector<std::pair<std::string, std::string>>& entries) {
+  out += '{';
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    AppendJsonEscaped(out, entries[i].first);
+    out += "\":\"";
+    AppendJsonEscaped(out, entries[i].second);
+    out += '"';
+  }
+  out += '}';
 }
 
 }  // namespace vigil

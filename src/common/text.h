@@ -3,6 +3,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace vigil {
 
@@ -16,5 +18,8 @@ bool IsIdentifierText(std::string_view s);
 std::string AsciiLower(std::string_view s);
 // JSON string escaping (quotes not included) for hand-written JSON output.
 void AppendJsonEscaped(std::string& out, std::string_view s);
+// Appends {"k1":"v1",...} for string pairs, in order.
+void AppendJsonStringObject(std::string& out,
+                            const std::vector<std::pair<std::string, std::string>>& entries);
 
 }  // namespace vigil

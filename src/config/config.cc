@@ -13,9 +13,23 @@ namespace {
 
 using config_internal::YamlChecker;
 
+bool LooksLikeListenAddress(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  std::string port = text.substr(colon + 1);
+  return port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
+         std::stoi(port) <= 65535;
+}
+
 void LoadServer(YamlChecker& c, const YAML::Node& node, ServerConfig& out) {
   if (!c.CheckMap(node, "server", {"listen", "threads", "max_body_bytes", "otlp_listen"})) return;
-  if (auto v = c.String(node, "server", "listen")) out.listen = *v;
+  if (auto v = c.String(node, "server", "listen")) {
+    if (!LooksLikeListenAddress(*v)) {
+      c.Problem(node["listen"], "server.listen", "must be HOST:PORT, e.g. 127.0.0.1:7070");
+    } else {
+      out.listen = *v;
+    }
+  }
   if (auto v = c.Int(node, "server", "threads", 0, 256)) out.threads = static_cast<int>(*v);
   if (auto v = c.Int(node, "server", "max_body_bytes", 1024, 1LL << 32)) out.max_body_bytes = *v;
   if (auto v = c.String(node, "server", "otlp_listen")) out.otlp_listen = *v;
@@ -91,8 +105,8 @@ void LoadAuth(YamlChecker& c, const YAML::Node& node, std::vector<TokenConfig>& 
     if (env) token.token_env = *env;
     if (sha) {
       std::string lower = AsciiLower(*sha);
-      bool hex = lower.size() == 64 && lower.find_first_not_of("0123456789abcdef") ==
-                                           std::string::npos;
+      bool hex =
+          lower.size() == 64 && lower.find_first_not_of("0123456789abcdef") == std::string::npos;
       if (!hex) {
         c.Problem(t["token_sha256"], path + ".token_sha256", "must be 64 hex digits (SHA-256)");
       }
@@ -151,7 +165,8 @@ void LoadUseCases(YamlChecker& c, const YAML::Node& node, std::vector<UseCaseCon
     }
     out.push_back(std::move(uc));
   }
-  if (any_releases) notes.push_back("use_cases[].releases: checked; release management is not built yet");
+  if (any_releases)
+    notes.push_back("use_cases[].releases: checked; release management is not built yet");
 }
 
 void LoadPricing(YamlChecker& c, const YAML::Node& node, std::map<std::string, ModelPrice>& out) {
@@ -213,10 +228,14 @@ std::string ConfigProblem::ToString() const {
 
 const char* RoleName(Role role) {
   switch (role) {
-    case Role::kIngest: return "ingest";
-    case Role::kRead: return "read";
-    case Role::kOperate: return "operate";
-    case Role::kAdmin: return "admin";
+    case Role::kIngest:
+      return "ingest";
+    case Role::kRead:
+      return "read";
+    case Role::kOperate:
+      return "operate";
+    case Role::kAdmin:
+      return "admin";
   }
   return "?";
 }

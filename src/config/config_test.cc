@@ -69,19 +69,21 @@ TEST(ConfigTest, ReportsEveryProblemWithLine) {
   EXPECT_TRUE(HasProblem(c, "auth.tokens[0].roles[1]", "superuser")) << AllProblems(c);
   EXPECT_TRUE(HasProblem(c, "alerting.evaluation_interval", "unit")) << AllProblems(c);
   EXPECT_TRUE(HasProblem(c, "alerting.rules[0].tier", "P1")) << AllProblems(c);
-  auto tier = std::find_if(c.problems.begin(), c.problems.end(),
-                           [](const ConfigProblem& p) { return p.path == "alerting.rules[0].tier"; });
+  auto tier = std::find_if(c.problems.begin(), c.problems.end(), [](const ConfigProblem& p) {
+    return p.path == "alerting.rules[0].tier";
+  });
   ASSERT_NE(tier, c.problems.end());
   EXPECT_EQ(tier->line, 7);
 }
 
 TEST(ConfigTest, TypesAreChecked) {
   LoadedConfig c = LoadConfigFromString(
-      "server: { threads: many, max_body_bytes: 12 }\n"
+      "server: { threads: many, max_body_bytes: 12, listen: localhost }\n"
       "storage: { backend: postgres, sqlite: { synchronous: sometimes } }\n"
       "use_cases: [ { name: a }, { name: a, critical_path: maybe } ]\n"
       "pricing: { m: { input_per_mtok: -1 } }\n");
   EXPECT_TRUE(HasProblem(c, "server.threads", "integer")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "server.listen", "HOST:PORT")) << AllProblems(c);
   EXPECT_TRUE(HasProblem(c, "server.max_body_bytes", "between")) << AllProblems(c);
   EXPECT_TRUE(HasProblem(c, "storage.backend")) << AllProblems(c);
   EXPECT_TRUE(HasProblem(c, "storage.sqlite.synchronous")) << AllProblems(c);
@@ -98,9 +100,10 @@ TEST(ConfigTest, SyntaxErrorsAreProblemsNotExceptions) {
 }
 
 TEST(ConfigTest, TokenShaAndTenantWildcard) {
-  LoadedConfig c = LoadConfigFromString(
-      "auth: { tokens: [ { name: t, token_sha256: " + std::string(64, 'A') +
-      ", roles: [read], tenants: '*' }, { name: t, token_sha256: abc, roles: [], tenants: [] } ] }\n");
+  LoadedConfig c =
+      LoadConfigFromString("auth: { tokens: [ { name: t, token_sha256: " + std::string(64, 'A') +
+                           ", roles: [read], tenants: '*' }, { name: t, token_sha256: abc, roles: "
+                           "[], tenants: [] } ] }\n");
   EXPECT_TRUE(HasProblem(c, "auth.tokens[1].name", "duplicate")) << AllProblems(c);
   EXPECT_TRUE(HasProblem(c, "auth.tokens[1].token_sha256", "64 hex")) << AllProblems(c);
   EXPECT_TRUE(HasProblem(c, "auth.tokens[1].roles", "at least one")) << AllProblems(c);

@@ -5,19 +5,21 @@
 namespace vigil::config_internal {
 namespace {
 
-#define VIGIL_TIERS {"P1", "P2", "P3"}
+#define VIGIL_TIERS \
+  { "P1", "P2", "P3" }
 #define VIGIL_ACTIONS \
-  {"rollback", "notify_oncall", "freeze_releases", "degrade", "ticket", "open_incident"}
+  { "rollback", "notify_oncall", "freeze_releases", "degrade", "ticket", "open_incident" }
 
 void CheckTierKeyedMap(YamlChecker& c, const YAML::Node& node, const std::string& path) {
   if (!c.CheckMap(node, path, VIGIL_TIERS)) return;
 }
 
 void CheckRule(YamlChecker& c, const YAML::Node& r, const std::string& path) {
-  if (!c.CheckMap(r, path,
-                  {"name", "description", "tier", "tenant", "use_case", "layer", "model", "tool",
-                   "release", "where", "group_by", "signal", "metric", "window", "threshold",
-                   "min_samples", "for", "keep_firing_for", "slo", "runbook"})) {
+  if (!c.CheckMap(
+          r, path,
+          {"name",      "description", "tier",  "tenant",          "use_case", "layer",  "model",
+           "tool",      "release",     "where", "group_by",        "signal",   "metric", "window",
+           "threshold", "min_samples", "for",   "keep_firing_for", "slo",      "runbook"})) {
     return;
   }
   c.String(r, path, "name", true);
@@ -34,8 +36,8 @@ void CheckRule(YamlChecker& c, const YAML::Node& r, const std::string& path) {
   bool has_slo = r["slo"].IsDefined();
   if (auto signal = c.String(r, path, "signal", !has_slo)) {
     static const std::set<std::string> kSignals = {
-        "error_rate", "count", "rate", "latency_p50", "latency_p95", "latency_p99",
-        "cost_rate", "tokens_rate", "business_rate", "collisions"};
+        "error_rate",  "count",     "rate",        "latency_p50",   "latency_p95",
+        "latency_p99", "cost_rate", "tokens_rate", "business_rate", "collisions"};
     if (!kSignals.count(*signal)) {
       c.Problem(r["signal"], path + ".signal",
                 "unknown signal (expected error_rate, count, rate, latency_p50|p95|p99, "

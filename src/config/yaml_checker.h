@@ -26,15 +26,15 @@ class YamlChecker {
   bool CheckSequence(const YAML::Node& node, const std::string& path);
 
   // Field readers: absent → nullopt (a problem when required); wrong type → problem + nullopt.
-  std::optional<std::string> String(const YAML::Node& map, const std::string& path,
-                                    const char* key, bool required = false);
+  std::optional<std::string> String(const YAML::Node& map, const std::string& path, const char* key,
+                                    bool required = false);
   std::optional<bool> Bool(const YAML::Node& map, const std::string& path, const char* key);
   std::optional<int64_t> Int(const YAML::Node& map, const std::string& path, const char* key,
                              int64_t min, int64_t max);
   std::optional<double> Number(const YAML::Node& map, const std::string& path, const char* key,
                                double min);
-  std::optional<int64_t> Duration(const YAML::Node& map, const std::string& path,
-                                  const char* key, bool required = false);
+  std::optional<int64_t> Duration(const YAML::Node& map, const std::string& path, const char* key,
+                                  bool required = false);
   // A sequence of strings; `allowed` (if non-empty) restricts the values.
   std::optional<std::vector<std::string>> StringList(
       const YAML::Node& map, const std::string& path, const char* key,

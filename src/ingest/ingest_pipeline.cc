@@ -15,9 +15,9 @@ IngestPipeline::IngestPipeline(IngestPipelineOptions options, const Clock& clock
                                MetricsRegistry* metrics)
     : options_(options), clock_(clock) {
   if (metrics != nullptr) {
-    commit_seconds_ = &metrics->GetHistogram(
-        "vigil_ingest_commit_seconds", "Time to commit one group of batches to the store.",
-        DefaultLatencyBuckets());
+    commit_seconds_ = &metrics->GetHistogram("vigil_ingest_commit_seconds",
+                                             "Time to commit one group of batches to the store.",
+                                             DefaultLatencyBuckets());
     group_events_ = &metrics->GetCounter("vigil_ingest_committed_events_total",
                                          "Events passed through group commits (incl. duplicates).");
     subscriber_errors_ = &metrics->GetCounter("vigil_ingest_subscriber_errors_total",
@@ -85,8 +85,8 @@ void IngestPipeline::WriterLoop() {
       if (queue_.empty()) return;  // stopping and drained
       size_t events = 0;
       // Group commit: everything queued, bounded by commit_max_events (always ≥ one batch).
-      while (!queue_.empty() &&
-             (group.empty() || events + queue_.front().events.size() <= options_.commit_max_events)) {
+      while (!queue_.empty() && (group.empty() || events + queue_.front().events.size() <=
+                                                      options_.commit_max_events)) {
         events += queue_.front().events.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();

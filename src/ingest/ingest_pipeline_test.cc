@@ -46,8 +46,8 @@ class GateSubscriber final : public IngestSubscriber {
 Result<BatchOutcome> SubmitAndWait(IngestPipeline& pipeline, std::vector<Event> events) {
   std::promise<Result<BatchOutcome>> done;
   auto fut = done.get_future();
-  Status st = pipeline.Submit(std::move(events),
-                              [&](const Result<BatchOutcome>& r) { done.set_value(r); });
+  Status st =
+      pipeline.Submit(std::move(events), [&](const Result<BatchOutcome>& r) { done.set_value(r); });
   if (!st.ok()) return st;
   return fut.get();
 }

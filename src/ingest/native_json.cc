@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "common/time_util.h"
@@ -12,7 +11,8 @@ namespace vigil {
 namespace {
 
 namespace od = simdjson::ondemand;
-static_assert(kBodyPadding == simdjson::SIMDJSON_PADDING, "kBodyPadding must match simdjson's padding");
+static_assert(kBodyPadding == simdjson::SIMDJSON_PADDING,
+              "kBodyPadding must match simdjson's padding");
 
 struct FieldError {
   std::string field;
@@ -216,7 +216,8 @@ class EventReader {
       od::field field;
       if (auto code = std::move(f).get(field); code != simdjson::SUCCESS) return Syntax(code, err);
       std::string_view k;
-      if (field.unescaped_key().get(k) != simdjson::SUCCESS) return Syntax(simdjson::STRING_ERROR, err);
+      if (field.unescaped_key().get(k) != simdjson::SUCCESS)
+        return Syntax(simdjson::STRING_ERROR, err);
       if (e.attrs.size() > ctx_.limits.max_attrs) {
         err = {"attrs", "at most " + std::to_string(ctx_.limits.max_attrs) + " attributes"};
         return false;
@@ -247,8 +248,8 @@ class EventReader {
   const DecodeContext& ctx_;
 };
 
-void DecodeDocument(od::parser& parser, const char* data, size_t len, size_t capacity,
-                    size_t index, size_t line, const DecodeContext& ctx, DecodedBatch& out) {
+void DecodeDocument(od::parser& parser, const char* data, size_t len, size_t capacity, size_t index,
+                    size_t line, const DecodeContext& ctx, DecodedBatch& out) {
   out.documents++;
   Event e;
   FieldError err;

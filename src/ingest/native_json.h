@@ -32,7 +32,7 @@ struct EventError {
 };
 
 struct DecodeContext {
-  int64_t now_ns = 0;          // server time: default ts, and the validity window
+  int64_t now_ns = 0;  // server time: default ts, and the validity window
   EventLimits limits;
   std::string default_tenant;  // used when an event has no tenant; empty: tenant required
 };
@@ -41,7 +41,7 @@ struct DecodedBatch {
   std::vector<Event> events;
   std::vector<size_t> event_index;  // position in the batch of each accepted event
   std::vector<EventError> errors;
-  size_t documents = 0;             // events + errors
+  size_t documents = 0;  // events + errors
 };
 
 Result<DecodedBatch> DecodeEventBatch(std::string& body, BatchFormat format,

@@ -28,7 +28,7 @@ TEST(NativeJsonTest, DecodesNdjsonWithAllFields) {
   ASSERT_EQ(out->events.size(), 2u) << (out->errors.empty() ? "" : out->errors[0].message);
   const Event& task = out->events[0];
   EXPECT_EQ(task.tenant, "acme");  // defaulted from the token
-  EXPECT_EQ(task.ts_ns, kNow);      // defaulted to server time
+  EXPECT_EQ(task.ts_ns, kNow);     // defaulted to server time
   EXPECT_DOUBLE_EQ(task.latency_ms, 812.5);
   const Event& tool = out->events[1];
   EXPECT_EQ(tool.layer, Layer::kTool);
@@ -40,11 +40,11 @@ TEST(NativeJsonTest, DecodesNdjsonWithAllFields) {
 }
 
 TEST(NativeJsonTest, BadLinesDoNotDropNeighboursAndAreLocated) {
-  std::string body = std::string(kTask) + "\r\n" + "\r\n" +  // blank CRLF line is skipped
-                     R"({"trace_id":"t2","span_id":"s1","layer":"inference","latency_ms":-3,"model":"m"})" +
-                     "\n{not json\n" +
-                     R"({"trace_id":"t3","span_id":"s1","layer":"tool","tool":"x","colour":"red"})" +
-                     "\n" + kTool;
+  std::string body =
+      std::string(kTask) + "\r\n" + "\r\n" +  // blank CRLF line is skipped
+      R"({"trace_id":"t2","span_id":"s1","layer":"inference","latency_ms":-3,"model":"m"})" +
+      "\n{not json\n" +
+      R"({"trace_id":"t3","span_id":"s1","layer":"tool","tool":"x","colour":"red"})" + "\n" + kTool;
   Result<DecodedBatch> out = DecodeEventBatch(body, BatchFormat::kNdjson, Ctx());
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->documents, 5u);
@@ -61,7 +61,10 @@ TEST(NativeJsonTest, BadLinesDoNotDropNeighboursAndAreLocated) {
 }
 
 TEST(NativeJsonTest, JsonArrayAndTypeErrors) {
-  std::string body = std::string("[") + kTask + R"(, {"trace_id":"t9","span_id":"s","layer":"tool","tool":"x","tokens_in":1.5}, 42, )" + kTool + "]";
+  std::string body =
+      std::string("[") + kTask +
+      R"(, {"trace_id":"t9","span_id":"s","layer":"tool","tool":"x","tokens_in":1.5}, 42, )" +
+      kTool + "]";
   Result<DecodedBatch> out = DecodeEventBatch(body, BatchFormat::kJson, Ctx());
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(out->events.size(), 2u);

@@ -109,8 +109,7 @@ Gauge& MetricsRegistry::GetGauge(const std::string& name, const std::string& hel
 }
 
 Histogram& MetricsRegistry::GetHistogram(const std::string& name, const std::string& help,
-                                         const std::vector<double>& bounds,
-                                         const Labels& labels) {
+                                         const std::vector<double>& bounds, const Labels& labels) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& slot = FamilyFor(name, "histogram", help).histograms[RenderLabels(labels)];
   if (!slot) slot = std::make_unique<Histogram>(bounds);
@@ -144,8 +143,8 @@ std::string MetricsRegistry::RenderText() const {
         out += name + "_bucket" + WithLabel(labels, "le=\"" + FormatValue(h->bounds()[i]) + "\"") +
                " " + std::to_string(cumulative[i]) + "\n";
       }
-      out += name + "_bucket" + WithLabel(labels, "le=\"+Inf\"") + " " +
-             std::to_string(count) + "\n";
+      out +=
+          name + "_bucket" + WithLabel(labels, "le=\"+Inf\"") + " " + std::to_string(count) + "\n";
       out += name + "_sum" + labels + " " + FormatValue(sum) + "\n";
       out += name + "_count" + labels + " " + std::to_string(count) + "\n";
     }

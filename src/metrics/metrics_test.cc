@@ -22,9 +22,7 @@ TEST(MetricsTest, RendersPrometheusTextFormat) {
   EXPECT_NE(text.find("# TYPE vigil_ingest_events_total counter\n"), std::string::npos) << text;
   EXPECT_NE(text.find("vigil_ingest_events_total{result=\"accepted\"} 5\n"), std::string::npos);
   EXPECT_NE(text.find("vigil_queue_events 7\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("vigil_commit_seconds_bucket{le=\"0.1\"} 1\n"),
-            std::string::npos)
-      << text;
+  EXPECT_NE(text.find("vigil_commit_seconds_bucket{le=\"0.1\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("vigil_commit_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("vigil_commit_seconds_count 3\n"), std::string::npos);
   EXPECT_NE(text.find("vigil_ready 1\n"), std::string::npos);

@@ -7,11 +7,19 @@
 namespace vigil {
 namespace {
 
-constexpr std::array<std::string_view, 13> kClasses = {
-    "none",          "timeout",           "upstream_5xx",     "throttled",
-    "malformed_output", "refusal",        "permission_denied", "unauthorized_action",
-    "sensitive_data", "idempotency_collision", "validation_failed", "tool_error",
-    "other"};
+constexpr std::array<std::string_view, 13> kClasses = {"none",
+                                                       "timeout",
+                                                       "upstream_5xx",
+                                                       "throttled",
+                                                       "malformed_output",
+                                                       "refusal",
+                                                       "permission_denied",
+                                                       "unauthorized_action",
+                                                       "sensitive_data",
+                                                       "idempotency_collision",
+                                                       "validation_failed",
+                                                       "tool_error",
+                                                       "other"};
 
 }  // namespace
 

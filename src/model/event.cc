@@ -4,10 +4,14 @@ namespace vigil {
 
 std::string_view LayerName(Layer layer) {
   switch (layer) {
-    case Layer::kTask: return "task";
-    case Layer::kInference: return "inference";
-    case Layer::kTool: return "tool";
-    case Layer::kBusiness: return "business";
+    case Layer::kTask:
+      return "task";
+    case Layer::kInference:
+      return "inference";
+    case Layer::kTool:
+      return "tool";
+    case Layer::kBusiness:
+      return "business";
   }
   return "task";
 }

@@ -16,8 +16,8 @@ Status CheckId(std::string_view value, const char* field, bool required,
     return required ? Status::InvalidArgument("required", field) : Status::Ok();
   }
   if (value.size() > limits.max_id_bytes) {
-    return Status::InvalidArgument(
-        "longer than " + std::to_string(limits.max_id_bytes) + " bytes", field);
+    return Status::InvalidArgument("longer than " + std::to_string(limits.max_id_bytes) + " bytes",
+                                   field);
   }
   if (!IsIdentifierText(value)) {
     return Status::InvalidArgument("may contain only [A-Za-z0-9._:-]", field);
@@ -47,8 +47,7 @@ Status CheckMeasure(double value, const char* field) {
 
 }  // namespace
 
-Status ValidateEvent(const Event& e, bool status_given, int64_t now_ns,
-                     const EventLimits& limits) {
+Status ValidateEvent(const Event& e, bool status_given, int64_t now_ns, const EventLimits& limits) {
   VIGIL_RETURN_IF_ERROR(CheckId(e.trace_id, "trace_id", true, limits));
   VIGIL_RETURN_IF_ERROR(CheckId(e.span_id, "span_id", true, limits));
   VIGIL_RETURN_IF_ERROR(CheckId(e.parent_span_id, "parent_span_id", false, limits));
@@ -82,21 +81,20 @@ Status ValidateEvent(const Event& e, bool status_given, int64_t now_ns,
   if (!std::isfinite(e.value)) return Status::InvalidArgument("must be a finite number", "value");
 
   if (e.ts_ns < now_ns - limits.max_age_ns) {
-    return Status::InvalidArgument(
-        "timestamp " + FormatRfc3339(e.ts_ns) + " is older than the accepted " +
-            FormatDuration(limits.max_age_ns),
-        "ts");
+    return Status::InvalidArgument("timestamp " + FormatRfc3339(e.ts_ns) +
+                                       " is older than the accepted " +
+                                       FormatDuration(limits.max_age_ns),
+                                   "ts");
   }
   if (e.ts_ns > now_ns + limits.max_future_ns) {
-    return Status::InvalidArgument("timestamp " + FormatRfc3339(e.ts_ns) +
-                                       " is more than " + FormatDuration(limits.max_future_ns) +
-                                       " in the future",
+    return Status::InvalidArgument("timestamp " + FormatRfc3339(e.ts_ns) + " is more than " +
+                                       FormatDuration(limits.max_future_ns) + " in the future",
                                    "ts");
   }
 
   if (e.attrs.size() > limits.max_attrs) {
-    return Status::InvalidArgument(
-        "at most " + std::to_string(limits.max_attrs) + " attributes", "attrs");
+    return Status::InvalidArgument("at most " + std::to_string(limits.max_attrs) + " attributes",
+                                   "attrs");
   }
   for (const auto& [key, value] : e.attrs) {
     std::string field = "attrs." + key;

@@ -12,8 +12,8 @@
 namespace vigil {
 
 struct EventLimits {
-  int64_t max_age_ns = 7LL * 86400 * 1'000'000'000;   // ts no older than now − this
-  int64_t max_future_ns = 5LL * 60 * 1'000'000'000;   // ts no later than now + this
+  int64_t max_age_ns = 7LL * 86400 * 1'000'000'000;  // ts no older than now − this
+  int64_t max_future_ns = 5LL * 60 * 1'000'000'000;  // ts no later than now + this
   size_t max_id_bytes = 128;
   size_t max_name_bytes = 256;
   size_t max_string_bytes = 1024;

@@ -76,10 +76,10 @@ void EventsApi::HandlePost(HttpRequest& req, Responder respond) {
   } else if (media == "application/json") {
     format = BatchFormat::kJson;
   } else {
-    return respond(ErrorResponse(
-        415, "unsupported_media_type",
-        "Content-Type must be application/x-ndjson or application/json, got \"" +
-            std::string(req.Header("content-type")) + "\""));
+    return respond(
+        ErrorResponse(415, "unsupported_media_type",
+                      "Content-Type must be application/x-ndjson or application/json, got \"" +
+                          std::string(req.Header("content-type")) + "\""));
   }
 
   std::string decoded;
@@ -96,9 +96,9 @@ void EventsApi::HandlePost(HttpRequest& req, Responder respond) {
     decoded = std::move(inflated).value();
     body = &decoded;
   } else if (!encoding.empty() && encoding != "identity") {
-    return respond(ErrorResponse(415, "unsupported_encoding",
-                                 "Content-Encoding must be gzip or identity, got \"" + encoding +
-                                     "\""));
+    return respond(
+        ErrorResponse(415, "unsupported_encoding",
+                      "Content-Encoding must be gzip or identity, got \"" + encoding + "\""));
   }
 
   DecodeContext ctx;
@@ -117,10 +117,9 @@ void EventsApi::HandlePost(HttpRequest& req, Responder respond) {
   for (size_t i = 0; i < batch->events.size(); ++i) {
     Status scope = Authenticator::RequireTenant(*principal, batch->events[i].tenant);
     if (!scope.ok()) {
-      return respond(ErrorResponse(403, "permission_denied",
-                                   scope.message() + " (event " +
-                                       std::to_string(batch->event_index[i]) + ")",
-                                   "tenant"));
+      return respond(ErrorResponse(
+          403, "permission_denied",
+          scope.message() + " (event " + std::to_string(batch->event_index[i]) + ")", "tenant"));
     }
   }
   rejected_.Inc(batch->errors.size());

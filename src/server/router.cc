@@ -54,8 +54,8 @@ void Router::Dispatch(HttpRequest& req, Responder respond) const {
     allowed += route.method;
   }
   if (!allowed.empty()) {
-    HttpResponse r = ErrorResponse(405, "method_not_allowed",
-                                   req.method + " is not supported on " + req.path);
+    HttpResponse r =
+        ErrorResponse(405, "method_not_allowed", req.method + " is not supported on " + req.path);
     r.headers.emplace_back("Allow", allowed);
     respond(std::move(r));
     return;

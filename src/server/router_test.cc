@@ -6,7 +6,7 @@ namespace vigil {
 namespace {
 
 HttpResponse Call(const Router& router, const std::string& method, const std::string& path,
-                 HttpRequest* seen = nullptr) {
+                  HttpRequest* seen = nullptr) {
   HttpRequest req;
   req.method = method;
   req.path = path;

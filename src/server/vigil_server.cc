@@ -34,9 +34,8 @@ std::string ResolvePath(const std::string& data_dir, const std::string& path) {
 
 Result<std::unique_ptr<VigilServer>> VigilServer::Create(Config config, ServeOptions options,
                                                          const Clock& clock) {
-  Result<Authenticator> auth = Authenticator::Create(config.tokens, [](const char* name) {
-    return static_cast<const char*>(std::getenv(name));
-  });
+  Result<Authenticator> auth = Authenticator::Create(
+      config.tokens, [](const char* name) { return static_cast<const char*>(std::getenv(name)); });
   if (!auth.ok()) return auth.status();
   if (!options.listen_override.empty()) config.server.listen = options.listen_override;
   std::string host;
@@ -117,11 +116,11 @@ Status VigilServer::Start() {
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   http_options.max_body_bytes = static_cast<size_t>(config_.server.max_body_bytes);
   Counter& requests = metrics_.GetCounter("vigil_http_requests_total", "HTTP requests received.");
-  http_ = std::make_unique<HttpServer>(http_options, [this, &requests](HttpRequest& req,
-                                                                        Responder respond) {
-    requests.Inc();
-    router_.Dispatch(req, std::move(respond));
-  });
+  http_ = std::make_unique<HttpServer>(http_options,
+                                       [this, &requests](HttpRequest& req, Responder respond) {
+                                         requests.Inc();
+                                         router_.Dispatch(req, std::move(respond));
+                                       });
   Result<uint16_t> port = http_->Start();
   if (!port.ok()) return port.status();
   port_ = *port;

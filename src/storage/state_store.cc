@@ -12,8 +12,7 @@ Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& path,
   return store;
 }
 
-Status StateStore::Migrate(const std::string& component,
-                           const std::vector<Migration>& migrations) {
+Status StateStore::Migrate(const std::string& component, const std::vector<Migration>& migrations) {
   std::lock_guard<std::mutex> lock(mu_);
   return db_.Migrate(component, migrations);
 }

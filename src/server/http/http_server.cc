@@ -1,7 +1,8 @@
 #include "server/http/http_server.h"
 
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
-#include <utility>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,9 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
-
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/text.h"
@@ -27,10 +27,12 @@ namespace {
 
 const char* ReasonJson(int status) {
   switch (status) {
-    case 400: return R"({"error":{"code":"bad_request","message":"malformed HTTP request"}})";
+    case 400:
+      return R"({"error":{"code":"bad_request","message":"malformed HTTP request"}})";
     case 413:
       return R"({"error":{"code":"payload_too_large","message":"request body exceeds server.max_body_bytes"}})";
-    default: return R"({"error":{"code":"internal","message":"internal error"}})";
+    default:
+      return R"({"error":{"code":"internal","message":"internal error"}})";
   }
 }
 
@@ -115,7 +117,8 @@ class HttpServer::Impl {
   asio::awaitable<void> Accept() {
     for (;;) {
       beast::error_code ec;
-      tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      tcp::socket socket =
+          co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!acceptor_.is_open()) co_return;
         spdlog::warn("http: accept failed: {}", ec.message());

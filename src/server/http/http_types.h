@@ -12,9 +12,9 @@
 namespace vigil {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", …
-  std::string target;  // path + query as received
-  std::string path;    // percent-decoded path
+  std::string method;                                        // "GET", "POST", …
+  std::string target;                                        // path + query as received
+  std::string path;                                          // percent-decoded path
   std::vector<std::pair<std::string, std::string>> query;    // decoded parameters in order
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;  // has spare capacity for in-place parsers (see HttpServerOptions)

@@ -78,16 +78,7 @@ void BindEventRow(SqliteStatement& stmt, const Event& e, std::string& attrs_buff
   } else {
     // Attributes are kept as a JSON object so SQLite's JSON functions can read them.
     attrs_buffer.clear();
-    attrs_buffer += '{';
-    for (size_t i = 0; i < e.attrs.size(); ++i) {
-      if (i > 0) attrs_buffer += ',';
-      attrs_buffer += '"';
-      AppendJsonEscaped(attrs_buffer, e.attrs[i].first);
-      attrs_buffer += "\":\"";
-      AppendJsonEscaped(attrs_buffer, e.attrs[i].second);
-      attrs_buffer += '"';
-    }
-    attrs_buffer += '}';
+    AppendJsonStringObject(attrs_buffer, e.attrs);
     // SQLITE_TRANSIENT semantics are not needed: the buffer outlives the step of this row.
     stmt.BindText(23, attrs_buffer);
   }

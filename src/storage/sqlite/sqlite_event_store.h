@@ -23,7 +23,9 @@ class SqliteEventStore final : public EventStore {
  public:
   struct Options {
     std::string synchronous = "full";
-    int busy_timeout_ms = 5000;
+    // While another process holds the write lock, Append() waits this long before failing with
+    // Unavailable; meanwhile the ingest queue fills and clients get 429 (backpressure).
+    int busy_timeout_ms = 30000;
   };
   static Result<std::unique_ptr<SqliteEventStore>> Open(const std::string& path,
                                                         const Options& options);

@@ -39,7 +39,7 @@ Event MakeEvent(const std::string& trace, const std::string& span, const std::st
 template <typename Store>
 void ExpectDedupContract(Store& store) {
   std::vector<Event> batch = {MakeEvent("t1", "s1", "acme"), MakeEvent("t1", "s2", "acme"),
-                              MakeEvent("t1", "s1", "acme"),   // duplicate inside the batch
+                              MakeEvent("t1", "s1", "acme"),     // duplicate inside the batch
                               MakeEvent("t1", "s1", "globex")};  // other tenant: distinct
   Result<AppendResult> first = store.Append(batch);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
