@@ -82,3 +82,43 @@ TEST(TextTest, IdentifiersAndControlChars) {
 
 }  // namespace
 }  // namespace vigil
+
+#include "common/time_range.h"
+
+namespace vigil {
+namespace {
+
+constexpr int64_t kNow = 1'795'880'841'000'000'000;
+
+TEST(TimeRangeTest, DefaultsToTheLastHour) {
+  auto r = ParseTimeRange(nullptr, nullptr, kNow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->to_ns, kNow);
+  EXPECT_EQ(r->from_ns, kNow - 3600 * kNanosPerSecond);
+}
+
+TEST(TimeRangeTest, AcceptsRelativeUnixMillisAndRfc3339) {
+  std::string from = "-15m", to = "now";
+  auto r = ParseTimeRange(&from, &to, kNow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->from_ns, kNow - 900 * kNanosPerSecond);
+  from = "1795880000000";
+  to = "2026-11-28T15:47:21Z";
+  r = ParseTimeRange(&from, &to, kNow);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->from_ns, 1795880000000LL * kNanosPerMilli);
+  EXPECT_EQ(r->to_ns, kNow);
+}
+
+TEST(TimeRangeTest, BadValuesNameTheParameter) {
+  std::string bad = "yesterday", ok = "now", early = "-1h";
+  EXPECT_EQ(ParseTimeRange(&bad, nullptr, kNow).status().field(), "from");
+  EXPECT_EQ(ParseTimeRange(nullptr, &bad, kNow).status().field(), "to");
+  std::string neg = "-5x";
+  EXPECT_EQ(ParseTimeRange(&neg, nullptr, kNow).status().field(), "from");
+  // from after to
+  EXPECT_EQ(ParseTimeRange(&ok, &early, kNow).status().field(), "from");
+}
+
+}  // namespace
+}  // namespace vigil
