@@ -46,6 +46,9 @@ struct Event {
   std::string metric;  // business layer
   double value = 1;    // business layer
   std::vector<std::pair<std::string, std::string>> attrs;
+  // Derived at ingest, not sent by clients: the tool call reused an idempotency key of another
+  // request, or reported error_class idempotency_collision.
+  bool idempotency_collision = false;
 };
 
 }  // namespace vigil
