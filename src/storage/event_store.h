@@ -9,7 +9,8 @@
 //    (SQLite: see Durability in docs/architecture.md).
 //  - Thread-safety: implementations must allow Append() from one thread concurrently with reads
 //    from others; concurrent Append() calls are serialized by the implementation.
-// Query methods arrive with the read API (Foundation 2).
+//  - Rollups (rollup/rollup.h) of every newly stored event are maintained in the same
+//    transaction as the events: never lost, never double-counted.
 
 #include <cstdint>
 #include <span>
@@ -17,6 +18,7 @@
 
 #include "common/status.h"
 #include "model/event.h"
+#include "storage/query.h"
 
 namespace vigil {
 
@@ -32,6 +34,16 @@ class EventStore {
   virtual Result<AppendResult> Append(std::span<const Event> events) = 0;
   // Number of stored events (all tenants); for health pages and tests.
   virtual Result<int64_t> CountEvents() = 0;
+
+  // Rollup rows covering [from, to) (widened to whole minutes; see PlanRollupRead).
+  virtual Result<std::vector<RollupRow>> ReadRollups(const RollupQuery& query) = 0;
+  // The trace's events in (ts, seq) order.
+  virtual Result<std::vector<StoredEvent>> ReadTrace(const TenantFilter& tenants,
+                                                     const std::string& trace_id) = 0;
+  // Newest first; query.after continues from a previous page.
+  virtual Result<EventPage> ListEvents(const EventQuery& query) = 0;
+  // Tenants with stored events (for "all tenants" reads).
+  virtual Result<std::vector<std::string>> KnownTenants() = 0;
 };
 
 }  // namespace vigil

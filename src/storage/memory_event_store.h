@@ -18,6 +18,11 @@ class MemoryEventStore final : public EventStore {
  public:
   Result<AppendResult> Append(std::span<const Event> events) override;
   Result<int64_t> CountEvents() override;
+  Result<std::vector<RollupRow>> ReadRollups(const RollupQuery& query) override;
+  Result<std::vector<StoredEvent>> ReadTrace(const TenantFilter& tenants,
+                                             const std::string& trace_id) override;
+  Result<EventPage> ListEvents(const EventQuery& query) override;
+  Result<std::vector<std::string>> KnownTenants() override;
 
   std::vector<Event> Snapshot() const;
   void FailNextAppends(int n);
@@ -25,7 +30,8 @@ class MemoryEventStore final : public EventStore {
  private:
   mutable std::mutex mu_;
   std::set<std::tuple<std::string, std::string, std::string>> identities_;
-  std::vector<Event> events_;
+  std::vector<Event> events_;  // index + 1 is the event's seq
+  RollupDelta rollups_;
   int failures_to_inject_ = 0;
 };
 

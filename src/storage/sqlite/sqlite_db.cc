@@ -48,6 +48,16 @@ void SqliteStatement::BindDouble(int index, double value) {
   sqlite3_bind_double(stmt_, index, value);
 }
 void SqliteStatement::BindNull(int index) { sqlite3_bind_null(stmt_, index); }
+void SqliteStatement::BindBlob(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+}
+
+std::string_view SqliteStatement::ColumnBlob(int col) const {
+  const void* data = sqlite3_column_blob(stmt_, col);
+  if (data == nullptr) return {};
+  return std::string_view(static_cast<const char*>(data),
+                          static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
 
 bool SqliteStatement::Step(Status& status) {
   int rc = sqlite3_step(stmt_);

@@ -33,6 +33,7 @@ class SqliteStatement {
   void BindInt(int index, int64_t value);
   void BindDouble(int index, double value);
   void BindNull(int index);
+  void BindBlob(int index, std::string_view bytes);
 
   // Step: returns true when a row is available, false when done; errors in `status`.
   bool Step(Status& status);
@@ -43,6 +44,7 @@ class SqliteStatement {
   int64_t ColumnInt(int col) const { return sqlite3_column_int64(stmt_, col); }
   double ColumnDouble(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string ColumnText(int col) const;
+  std::string_view ColumnBlob(int col) const;
   bool ColumnIsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
  private:
