@@ -65,6 +65,8 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   events_api_ = std::make_unique<EventsApi>(auth_, *pipeline_, clock_, config_.ingest,
                                             static_cast<size_t>(config_.server.max_body_bytes),
                                             ready_, metrics_);
+  collisions_ = std::make_unique<CollisionDetector>(CollisionDetectorOptions{}, &metrics_);
+  read_api_ = std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases);
   metrics_.AddCallbackGauge("process_resident_memory_bytes", "Resident set size in bytes.",
                             [] { return ProcStatusBytes("VmRSS:"); });
   metrics_.AddCallbackGauge("vigil_process_peak_resident_memory_bytes",
@@ -104,6 +106,18 @@ void VigilServer::RegisterRoutes() {
   });
   router_.Add("POST", "/v1/events", [this](HttpRequest& req, Responder respond) {
     events_api_->HandlePost(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/events", [this](HttpRequest& req, Responder respond) {
+    read_api_->Events(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/summary", [this](HttpRequest& req, Responder respond) {
+    read_api_->Summary(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/traces/{trace_id}", [this](HttpRequest& req, Responder respond) {
+    read_api_->Trace(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/use_cases", [this](HttpRequest& req, Responder respond) {
+    read_api_->UseCases(req, std::move(respond));
   });
 }
 
@@ -173,7 +187,10 @@ void VigilServer::OpenStores() {
   if (shutting_down_.load()) return;
   Result<int64_t> count = event_store_->CountEvents();
   store_writer_ = std::make_unique<StoreWriter>(*event_store_);
+  // The detector marks collisions before the store writes events and rollups.
+  pipeline_->AddSubscriber(collisions_.get(), /*gates_ack=*/false);
   pipeline_->AddSubscriber(store_writer_.get(), /*gates_ack=*/true);
+  store_for_reads_.store(event_store_.get());
   pipeline_->Start();
   ready_.store(true);
   spdlog::info("store ready: {} ({} events, synchronous={})", sqlite_path_,

@@ -21,7 +21,9 @@
 #include "config/config.h"
 #include "ingest/ingest_pipeline.h"
 #include "metrics/metrics.h"
+#include "ingest/collision_detector.h"
 #include "server/events_api.h"
+#include "server/read_api.h"
 #include "server/http/http_server.h"
 #include "server/router.h"
 #include "storage/sqlite/sqlite_event_store.h"
@@ -68,6 +70,9 @@ class VigilServer {
   std::unique_ptr<SqliteEventStore> event_store_;
   std::unique_ptr<StateStore> state_store_;
   std::unique_ptr<StoreWriter> store_writer_;
+  std::unique_ptr<CollisionDetector> collisions_;
+  std::unique_ptr<ReadApi> read_api_;
+  std::atomic<EventStore*> store_for_reads_{nullptr};
   std::unique_ptr<IngestPipeline> pipeline_;
   std::unique_ptr<EventsApi> events_api_;
   std::thread opener_;
