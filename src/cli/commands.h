@@ -14,5 +14,7 @@ inline constexpr int kExitUsage = 2;
 // Each returns after registering; the command runs from its callback and stores its exit code.
 void RegisterServe(CLI::App& app, int& exit_code);
 void RegisterConfig(CLI::App& app, int& exit_code);
+void RegisterIngest(CLI::App& app, int& exit_code);
+void RegisterRead(CLI::App& app, int& exit_code);  // summary, trace, events
 
 }  // namespace vigil::cli

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   int exit_code = vigil::cli::kExitOk;
   vigil::cli::RegisterServe(app, exit_code);
   vigil::cli::RegisterConfig(app, exit_code);
+  vigil::cli::RegisterIngest(app, exit_code);
+  vigil::cli::RegisterRead(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,54 @@
+#pragma once
+// ApiClient: what CLI commands use to talk to a Vigil server — base URL from --server, bearer
+// token from VIGIL_TOKEN, JSON replies, and the mapping of outcomes to exit codes
+// (0 ok; 1 refused or failed: 401/403/404/409/5xx; 2 usage or connection: bad parameter (400),
+// server unreachable).
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+
+#include "client/http_client.h"
+
+namespace vigil::cli {
+
+struct ClientFlags {
+  std::string server = "http://127.0.0.1:7070";
+  bool json = false;
+};
+
+// Adds --server and --json to a subcommand.
+void AddClientFlags(CLI::App* cmd, ClientFlags& flags);
+
+struct ApiReply {
+  int exit_code = 0;        // per the mapping above
+  int status = 0;           // HTTP status, 0 when unreachable
+  nlohmann::json body;      // parsed reply (null when not JSON)
+  std::string raw;
+  std::string retry_after;  // header, for 429/503
+};
+
+class ApiClient {
+ public:
+  explicit ApiClient(const ClientFlags& flags);
+  ApiReply Get(const std::string& path_and_query);
+  ApiReply Post(const std::string& path, const std::string& body,
+                const std::string& content_type = "application/json");
+
+  // Prints a failed reply's error message to stderr ("vigil: 403 permission_denied: …").
+  static void PrintError(const ApiReply& reply);
+
+ private:
+  ApiReply Finish(const Result<ClientResponse>& response);
+  std::unique_ptr<HttpClient> http_;
+  std::string auth_header_;
+};
+
+// Percent-encodes a query parameter value.
+std::string UrlEncode(const std::string& value);
+// Appends "&name=value" (or "?name=value") when value is non-empty.
+void AddQuery(std::string& path, const char* name, const std::string& value);
+
+}  // namespace vigil::cli
