@@ -30,13 +30,13 @@ const char* kMetrics[] = {"conversion", "handoff_to_human", "complaint"};
 }  // namespace
 
 uint64_t GenerateEvents(uint64_t request, size_t count, int64_t base_ts_ns,
-                        std::vector<Event>& out) {
+                        std::vector<Event>& out, int64_t request_interval_ns) {
   while (out.size() < count) {
     uint64_t r = Mix(request);
     std::string trace = Hex(Mix(r), 16) + Hex(request, 16);
     std::string request_id = "req-" + std::to_string(request);
     const char* use_case = kUseCases[r % 3];
-    int64_t ts = base_ts_ns + static_cast<int64_t>(request % 3'600'000) * 1'000'000;
+    int64_t ts = base_ts_ns + static_cast<int64_t>(request) * request_interval_ns;
     bool failed = (r >> 8) % 20 == 0;
     int span = 0;
     auto next_span = [&] { return Hex(Mix(r + static_cast<uint64_t>(++span)), 16); };

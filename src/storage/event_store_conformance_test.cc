@@ -22,6 +22,9 @@ struct StoreFactory {
   std::function<std::unique_ptr<EventStore>(const std::string& dir)> make;
 };
 
+// Keeps test names readable in CTest ("…/sqlite" rather than a byte dump).
+void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
+
 class EventStoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override {
