@@ -29,8 +29,8 @@ const char* kMetrics[] = {"conversion", "handoff_to_human", "complaint"};
 
 }  // namespace
 
-uint64_t GenerateEvents(uint64_t request, size_t count, int64_t base_ts_ns,
-                        std::vector<Event>& out, int64_t request_interval_ns) {
+uint64_t GenerateEvents(uint64_t request, size_t count, int64_t base_ts_ns, std::vector<Event>& out,
+                        int64_t request_interval_ns) {
   while (out.size() < count) {
     uint64_t r = Mix(request);
     std::string trace = Hex(Mix(r), 16) + Hex(request, 16);

@@ -2,10 +2,10 @@
 // codes (0 ok, 1 refused or failed, 2 usage or connection).
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "support/vigil_process.h"
@@ -44,13 +44,15 @@ class CliCommandsTest : public ::testing::Test {
     int64_t ts = SystemClock::Instance().NowNanos() - 60LL * 1'000'000'000;
     for (int i = 0; i < n; ++i) {
       if (i == bad_at) {
-        f << R"({"trace_id":"bad","span_id":"1","layer":"tool"})" << "\n";
+        f << R"({"trace_id":"bad","span_id":"1","layer":"tool"})"
+          << "\n";
         continue;
       }
       f << "{\"ts\":" << ts + i << R"(,"trace_id":"t)" << i / 4 << R"(","span_id":"s)" << i
         << R"(","parent_span_id":")" << (i % 4 ? "s" + std::to_string(i - i % 4) : "")
         << R"(","request_id":"r","use_case":"refund-bot","layer":")"
-        << (i % 4 ? "inference" : "task") << R"(","model":"m-large","status":"ok","latency_ms":200})"
+        << (i % 4 ? "inference" : "task")
+        << R"(","model":"m-large","status":"ok","latency_ms":200})"
         << "\n";
     }
     return path;

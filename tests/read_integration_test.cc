@@ -2,9 +2,9 @@
 // crashes, against the real `vigil serve` binary.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -44,9 +44,9 @@ class ReadApiTest : public ::testing::Test {
     client_ = std::make_unique<HttpClient>(vigil_->base_url());
   }
   json Ingest(const std::string& ndjson, const std::string& token = "acme-secret") {
-    auto r = client_->Request("POST", "/v1/events", ndjson,
-                              {"Content-Type: application/x-ndjson",
-                               "Authorization: Bearer " + token});
+    auto r =
+        client_->Request("POST", "/v1/events", ndjson,
+                         {"Content-Type: application/x-ndjson", "Authorization: Bearer " + token});
     EXPECT_TRUE(r.ok());
     EXPECT_EQ(r->status, 200) << r->body;
     return json::parse(r->body, nullptr, false);
@@ -73,24 +73,34 @@ std::string Fixture(int64_t ts) {
   std::string out;
   auto line = [&](const std::string& fields) { out += "{\"ts\":" + t + "," + fields + "}\n"; };
   for (int i = 0; i < 8; ++i) {
-    line(R"("trace_id":"ok)" + std::to_string(i) +
-         R"(","span_id":"root","request_id":"r)" + std::to_string(i) +
+    line(R"("trace_id":"ok)" + std::to_string(i) + R"(","span_id":"root","request_id":"r)" +
+         std::to_string(i) +
          R"(","use_case":"refund-bot","layer":"task","status":"ok","latency_ms":1000)");
   }
-  line(R"("trace_id":"bad1","span_id":"root","request_id":"rb1","use_case":"refund-bot","layer":"task","status":"error","error_class":"timeout/upstream","latency_ms":30000)");
-  line(R"("trace_id":"bad2","span_id":"root","request_id":"rb2","use_case":"refund-bot","layer":"task","status":"error","error_class":"tool_error","latency_ms":2000)");
+  line(
+      R"("trace_id":"bad1","span_id":"root","request_id":"rb1","use_case":"refund-bot","layer":"task","status":"error","error_class":"timeout/upstream","latency_ms":30000)");
+  line(
+      R"("trace_id":"bad2","span_id":"root","request_id":"rb2","use_case":"refund-bot","layer":"task","status":"error","error_class":"tool_error","latency_ms":2000)");
   for (int i = 1; i <= 5; ++i) {
-    line(R"("trace_id":"ok0","span_id":"inf)" + std::to_string(i) +
-         R"(","parent_span_id":"root","use_case":"refund-bot","layer":"inference","model":"m-large","latency_ms":)" +
-         std::to_string(i * 100) + R"(,"tokens_in":1000,"tokens_out":200,"cost_usd":0.006,"retries":)" +
-         (i == 5 ? "1" : "0") + (i == 2 ? R"(,"refusal":true)" : ""));
+    line(
+        R"("trace_id":"ok0","span_id":"inf)" + std::to_string(i) +
+        R"(","parent_span_id":"root","use_case":"refund-bot","layer":"inference","model":"m-large","latency_ms":)" +
+        std::to_string(i * 100) +
+        R"(,"tokens_in":1000,"tokens_out":200,"cost_usd":0.006,"retries":)" + (i == 5 ? "1" : "0") +
+        (i == 2 ? R"(,"refusal":true)" : ""));
   }
-  line(R"("trace_id":"ok0","span_id":"tool1","parent_span_id":"inf1","request_id":"r0","use_case":"refund-bot","layer":"tool","tool":"issue_refund","latency_ms":80,"idempotency_key":"refund-77")");
-  line(R"("trace_id":"ok1","span_id":"tool1","parent_span_id":"root","request_id":"r1","use_case":"refund-bot","layer":"tool","tool":"issue_refund","latency_ms":90,"idempotency_key":"refund-77")");
-  line(R"("trace_id":"ok2","span_id":"tool1","parent_span_id":"root","request_id":"r2","use_case":"refund-bot","layer":"tool","tool":"lookup_order","status":"error","error_class":"permission_denied","latency_ms":20)");
-  line(R"("trace_id":"ok0","span_id":"biz1","parent_span_id":"root","use_case":"refund-bot","layer":"business","metric":"conversion","value":25)");
-  line(R"("trace_id":"ok1","span_id":"biz1","parent_span_id":"root","use_case":"refund-bot","layer":"business","metric":"conversion","value":35)");
-  line(R"("trace_id":"bad1","span_id":"biz1","parent_span_id":"root","use_case":"refund-bot","layer":"business","metric":"handoff_to_human")");
+  line(
+      R"("trace_id":"ok0","span_id":"tool1","parent_span_id":"inf1","request_id":"r0","use_case":"refund-bot","layer":"tool","tool":"issue_refund","latency_ms":80,"idempotency_key":"refund-77")");
+  line(
+      R"("trace_id":"ok1","span_id":"tool1","parent_span_id":"root","request_id":"r1","use_case":"refund-bot","layer":"tool","tool":"issue_refund","latency_ms":90,"idempotency_key":"refund-77")");
+  line(
+      R"("trace_id":"ok2","span_id":"tool1","parent_span_id":"root","request_id":"r2","use_case":"refund-bot","layer":"tool","tool":"lookup_order","status":"error","error_class":"permission_denied","latency_ms":20)");
+  line(
+      R"("trace_id":"ok0","span_id":"biz1","parent_span_id":"root","use_case":"refund-bot","layer":"business","metric":"conversion","value":25)");
+  line(
+      R"("trace_id":"ok1","span_id":"biz1","parent_span_id":"root","use_case":"refund-bot","layer":"business","metric":"conversion","value":35)");
+  line(
+      R"("trace_id":"bad1","span_id":"biz1","parent_span_id":"root","use_case":"refund-bot","layer":"business","metric":"handoff_to_human")");
   return out;
 }
 
@@ -159,9 +169,11 @@ TEST_F(ReadApiTest, ReadsNeverCrossTenants) {
   int64_t ts = TenMinutesAgo();
   Ingest(Fixture(ts));
   // globex: one failing task in a use case acme never had.
-  Ingest("{\"ts\":" + std::to_string(ts) +
-             R"(,"trace_id":"g1","span_id":"root","request_id":"g","use_case":"globex-secret-bot","layer":"task","status":"error","error_class":"timeout"})" "\n",
-         "globex-secret");
+  Ingest(
+      "{\"ts\":" + std::to_string(ts) +
+          R"(,"trace_id":"g1","span_id":"root","request_id":"g","use_case":"globex-secret-bot","layer":"task","status":"error","error_class":"timeout"})"
+          "\n",
+      "globex-secret");
   EXPECT_EQ(GetJson("/v1/summary?from=-30m", "acme-read")["task"]["count"], 10);
   EXPECT_EQ(GetJson("/v1/summary?from=-30m", "all-read")["task"]["count"], 11);
   EXPECT_EQ(GetJson("/v1/summary?from=-30m&tenant=globex", "all-read")["task"]["count"], 1);
@@ -208,7 +220,9 @@ TEST_F(ReadApiTest, PagingStaysConsistentWhileIngestRuns) {
   std::string batch;
   for (int i = 0; i < 250; ++i) {
     batch += "{\"ts\":" + std::to_string(ts + i) + R"(,"trace_id":"page","span_id":")" +
-             std::to_string(i) + R"(","request_id":"p","use_case":"refund-bot","layer":"task","status":"ok"})" "\n";
+             std::to_string(i) +
+             R"(","request_id":"p","use_case":"refund-bot","layer":"task","status":"ok"})"
+             "\n";
   }
   Ingest(batch);
   std::atomic<bool> stop{false};
@@ -221,10 +235,12 @@ TEST_F(ReadApiTest, PagingStaysConsistentWhileIngestRuns) {
         int64_t when = ts + (i % 2 ? 100000 : -100000) + b;
         more += "{\"ts\":" + std::to_string(when) + R"(,"trace_id":"live)" + std::to_string(b) +
                 R"(","span_id":")" + std::to_string(i) +
-                R"(","request_id":"l","use_case":"refund-bot","layer":"task","status":"ok"})" "\n";
+                R"(","request_id":"l","use_case":"refund-bot","layer":"task","status":"ok"})"
+                "\n";
       }
-      auto r = c.Request("POST", "/v1/events", more,
-                         {"Content-Type: application/x-ndjson", "Authorization: Bearer acme-secret"});
+      auto r =
+          c.Request("POST", "/v1/events", more,
+                    {"Content-Type: application/x-ndjson", "Authorization: Bearer acme-secret"});
       if (!r.ok()) break;
     }
   });
@@ -232,7 +248,8 @@ TEST_F(ReadApiTest, PagingStaysConsistentWhileIngestRuns) {
   size_t listed = 0;
   std::string cursor;
   for (int pages = 0; pages < 1000; ++pages) {
-    json page = GetJson("/v1/events?from=-30m&limit=37" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    json page =
+        GetJson("/v1/events?from=-30m&limit=37" + (cursor.empty() ? "" : "&cursor=" + cursor));
     for (const auto& e : page["events"]) {
       seen.insert(e["trace_id"].get<std::string>() + "/" + e["span_id"].get<std::string>());
       ++listed;
@@ -256,12 +273,15 @@ TEST_F(ReadApiTest, RollupsSurviveKill9WithoutLossOrDoubleCounting) {
       for (int b = 0; !stop.load(); ++b) {
         std::string body;
         for (int i = 0; i < 100; ++i) {
-          body += R"({"trace_id":"w)" + std::to_string(w) + "b" + std::to_string(b) +
-                  R"(","span_id":")" + std::to_string(i) +
-                  R"(","request_id":"r","use_case":"refund-bot","layer":"task","status":"ok","latency_ms":5})" "\n";
+          body +=
+              R"({"trace_id":"w)" + std::to_string(w) + "b" + std::to_string(b) +
+              R"(","span_id":")" + std::to_string(i) +
+              R"(","request_id":"r","use_case":"refund-bot","layer":"task","status":"ok","latency_ms":5})"
+              "\n";
         }
-        auto r = c.Request("POST", "/v1/events", body,
-                           {"Content-Type: application/x-ndjson", "Authorization: Bearer acme-secret"});
+        auto r =
+            c.Request("POST", "/v1/events", body,
+                      {"Content-Type: application/x-ndjson", "Authorization: Bearer acme-secret"});
         if (!r.ok()) break;
         if (r->status == 200) acked++;
       }
@@ -285,8 +305,10 @@ TEST_F(ReadApiTest, RollupsSurviveKill9WithoutLossOrDoubleCounting) {
   // Re-sending an acknowledged batch after the restart changes nothing.
   std::string again;
   for (int i = 0; i < 100; ++i) {
-    again += R"({"trace_id":"w0b0","span_id":")" + std::to_string(i) +
-             R"(","request_id":"r","use_case":"refund-bot","layer":"task","status":"ok","latency_ms":5})" "\n";
+    again +=
+        R"({"trace_id":"w0b0","span_id":")" + std::to_string(i) +
+        R"(","request_id":"r","use_case":"refund-bot","layer":"task","status":"ok","latency_ms":5})"
+        "\n";
   }
   EXPECT_EQ(Ingest(again)["duplicates"], 100);
   EXPECT_EQ(GetJson("/v1/summary?from=-1h")["task"]["count"].get<int64_t>(), stored);

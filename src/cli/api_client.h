@@ -5,9 +5,8 @@
 // server unreachable).
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "client/http_client.h"
@@ -23,9 +22,9 @@ struct ClientFlags {
 void AddClientFlags(CLI::App* cmd, ClientFlags& flags);
 
 struct ApiReply {
-  int exit_code = 0;        // per the mapping above
-  int status = 0;           // HTTP status, 0 when unreachable
-  nlohmann::json body;      // parsed reply (null when not JSON)
+  int exit_code = 0;    // per the mapping above
+  int status = 0;       // HTTP status, 0 when unreachable
+  nlohmann::json body;  // parsed reply (null when not JSON)
   std::string raw;
   std::string retry_after;  // header, for 429/503
 };

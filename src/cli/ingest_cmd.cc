@@ -32,8 +32,8 @@ enum class BatchOutcome { kAccepted, kSomeRejected, kStop };
 
 // Sends one batch, retrying while the server asks to back off. On kStop, `stop_code` holds the
 // exit code (1 refused, 2 unreachable or usage).
-BatchOutcome SendBatch(ApiClient& api, const std::string& body, uint64_t first_line,
-                       Totals& totals, bool json_output, int& stop_code) {
+BatchOutcome SendBatch(ApiClient& api, const std::string& body, uint64_t first_line, Totals& totals,
+                       bool json_output, int& stop_code) {
   for (int attempt = 0;; ++attempt) {
     ApiReply reply = api.Post("/v1/events", body, "application/x-ndjson");
     if ((reply.status == 429 || reply.status == 503) && attempt < 60) {
@@ -54,7 +54,7 @@ BatchOutcome SendBatch(ApiClient& api, const std::string& body, uint64_t first_l
         }
       }
       return reply.body.value("rejected", 0ULL) == 0 ? BatchOutcome::kAccepted
-                                                      : BatchOutcome::kSomeRejected;
+                                                     : BatchOutcome::kSomeRejected;
     }
     ApiClient::PrintError(reply);
     stop_code = reply.status == 0 ? kExitUsage : kExitCheckFailed;

@@ -25,8 +25,7 @@ void ProgressBar::Draw(uint64_t done_bytes, uint64_t items, const std::string& d
   double fraction = total_ ? static_cast<double>(done_bytes) / static_cast<double>(total_) : 1;
   if (fraction > 1) fraction = 1;
   int filled = static_cast<int>(fraction * kWidth);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = seconds > 0 ? static_cast<double>(items) / seconds : 0;
   std::fprintf(stderr, "\r%s [%.*s%*s] %3.0f%%  %llu events  %.0f/s  %s\033[K", label_.c_str(),
                filled, "##############################", kWidth - filled, "", fraction * 100,

@@ -41,7 +41,7 @@ TEST(CollisionDetectorTest, SameKeyDifferentRequestCollides) {
 TEST(CollisionDetectorTest, KeysAreScopedByTenantAndTool) {
   CollisionDetector d({});
   EXPECT_EQ(Feed(d, {Tool("r1", "k", kT0), Tool("r2", "k", kT0, "lookup_order"),
-                    Tool("r3", "k", kT0, "issue_refund", "globex")}),
+                     Tool("r3", "k", kT0, "issue_refund", "globex")}),
             (std::vector<bool>{false, false, false}));
 }
 
@@ -66,7 +66,8 @@ TEST(CollisionDetectorTest, MemoryIsCappedAndEvictionsCounted) {
   options.max_keys = 100;
   CollisionDetector d(options);
   std::vector<Event> events;
-  for (int i = 0; i < 1000; ++i) events.push_back(Tool("r" + std::to_string(i), "k" + std::to_string(i), kT0));
+  for (int i = 0; i < 1000; ++i)
+    events.push_back(Tool("r" + std::to_string(i), "k" + std::to_string(i), kT0));
   Feed(d, events);
   EXPECT_EQ(d.GetStats().keys, 100u);
   EXPECT_EQ(d.GetStats().evicted, 900u);

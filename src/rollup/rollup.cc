@@ -45,10 +45,9 @@ void RollupCell::Merge(const RollupCell& o) {
 }
 
 bool RollupCell::operator==(const RollupCell& o) const {
-  return count == o.count && errors == o.errors && retries == o.retries &&
-         refusals == o.refusals && tokens_in == o.tokens_in && tokens_out == o.tokens_out &&
-         collisions == o.collisions && cost_usd == o.cost_usd && value_sum == o.value_sum &&
-         latency == o.latency;
+  return count == o.count && errors == o.errors && retries == o.retries && refusals == o.refusals &&
+         tokens_in == o.tokens_in && tokens_out == o.tokens_out && collisions == o.collisions &&
+         cost_usd == o.cost_usd && value_sum == o.value_sum && latency == o.latency;
 }
 
 int64_t BucketStart(RollupGrain grain, int64_t ts_ns) {

@@ -122,7 +122,10 @@ json SummaryJson(const vigil::Summary& s) {
 
 ReadApi::ReadApi(const Authenticator& auth, const std::atomic<EventStore*>& store,
                  const Clock& clock, std::vector<UseCaseConfig> declared_use_cases)
-    : auth_(auth), store_(store), clock_(clock), declared_use_cases_(std::move(declared_use_cases)) {}
+    : auth_(auth),
+      store_(store),
+      clock_(clock),
+      declared_use_cases_(std::move(declared_use_cases)) {}
 
 bool ReadApi::Prepare(const HttpRequest& req, Responder& respond, Context& ctx) {
   HttpResponse error;
@@ -167,9 +170,8 @@ void ReadApi::Summary(HttpRequest& req, Responder respond) {
   if (!rows.ok()) return respond(StatusResponse(rows.status()));
   vigil::Summary s = Summarize(*rows, ctx.range.from_ns, ctx.range.to_ns);
   json body = SummaryJson(s);
-  body["filters"] = {{"tenant", Param(req, "tenant")},
-                     {"use_case", q.use_case},
-                     {"release", q.release}};
+  body["filters"] = {
+      {"tenant", Param(req, "tenant")}, {"use_case", q.use_case}, {"release", q.release}};
   respond(JsonResponse(body));
 }
 
@@ -189,7 +191,8 @@ void ReadApi::Trace(HttpRequest& req, Responder respond) {
   std::vector<size_t> roots;
   for (size_t i = 0; i < events->size(); ++i) {
     auto parent = by_span.find((*events)[i].event.parent_span_id);
-    if ((*events)[i].event.parent_span_id.empty() || parent == by_span.end() || parent->second == i) {
+    if ((*events)[i].event.parent_span_id.empty() || parent == by_span.end() ||
+        parent->second == i) {
       roots.push_back(i);
     } else {
       children[parent->second].push_back(i);
@@ -207,7 +210,8 @@ void ReadApi::Trace(HttpRequest& req, Responder respond) {
   };
   json spans = json::array();
   for (size_t r : roots) spans.push_back(build(r, 0));
-  respond(JsonResponse({{"trace_id", trace_id}, {"event_count", events->size()}, {"spans", spans}}));
+  respond(
+      JsonResponse({{"trace_id", trace_id}, {"event_count", events->size()}, {"spans", spans}}));
 }
 
 void ReadApi::Events(HttpRequest& req, Responder respond) {
@@ -247,8 +251,8 @@ void ReadApi::Events(HttpRequest& req, Responder respond) {
   if (!cursor.empty()) {
     q.after = EventCursor::Decode(cursor);
     if (!q.after) {
-      return respond(ErrorResponse(400, "invalid_field", "not a cursor from a previous page",
-                                   "cursor"));
+      return respond(
+          ErrorResponse(400, "invalid_field", "not a cursor from a previous page", "cursor"));
     }
   }
   Result<EventPage> page = ctx.store->ListEvents(q);
@@ -294,10 +298,10 @@ void ReadApi::UseCases(HttpRequest& req, Responder respond) {
                     {"tasks", info.tasks},
                     {"task_errors", info.task_errors}});
   }
-  respond(JsonResponse({{"range",
-                         {{"from", FormatRfc3339(ctx.range.from_ns)},
-                          {"to", FormatRfc3339(ctx.range.to_ns)}}},
-                        {"use_cases", list}}));
+  respond(JsonResponse(
+      {{"range",
+        {{"from", FormatRfc3339(ctx.range.from_ns)}, {"to", FormatRfc3339(ctx.range.to_ns)}}},
+       {"use_cases", list}}));
 }
 
 }  // namespace vigil

@@ -45,8 +45,8 @@ class EventStoreConformanceTest : public ::testing::TestWithParam<StoreFactory> 
   std::unique_ptr<EventStore> store_;
 };
 
-Event E(const std::string& tenant, const std::string& trace, const std::string& span,
-        int64_t ts, Layer layer = Layer::kTask) {
+Event E(const std::string& tenant, const std::string& trace, const std::string& span, int64_t ts,
+        Layer layer = Layer::kTask) {
   Event e;
   e.tenant = tenant;
   e.trace_id = trace;
@@ -170,16 +170,15 @@ TEST_P(EventStoreConformanceTest, StoredEventsRoundTrip) {
 
 INSTANTIATE_TEST_SUITE_P(
     Stores, EventStoreConformanceTest,
-    ::testing::Values(
-        StoreFactory{"sqlite",
-                     [](const std::string& dir) -> std::unique_ptr<EventStore> {
-                       auto s = SqliteEventStore::Open(dir + "/v.db", {});
-                       return s.ok() ? std::move(s).value() : nullptr;
-                     }},
-        StoreFactory{"memory",
-                     [](const std::string&) -> std::unique_ptr<EventStore> {
-                       return std::make_unique<MemoryEventStore>();
-                     }}),
+    ::testing::Values(StoreFactory{"sqlite",
+                                   [](const std::string& dir) -> std::unique_ptr<EventStore> {
+                                     auto s = SqliteEventStore::Open(dir + "/v.db", {});
+                                     return s.ok() ? std::move(s).value() : nullptr;
+                                   }},
+                      StoreFactory{"memory",
+                                   [](const std::string&) -> std::unique_ptr<EventStore> {
+                                     return std::make_unique<MemoryEventStore>();
+                                   }}),
     [](const auto& info) { return info.param.name; });
 
 TEST(SqliteRollupTest, RollupsSurviveReopenAndFailedCommitsLeaveNoTrace) {

@@ -82,8 +82,8 @@ Result<EventPage> MemoryEventStore::ListEvents(const EventQuery& q) {
     const Event& e = events_[i];
     int64_t seq = static_cast<int64_t>(i + 1);
     if (!MatchesEventQuery(e, q)) continue;
-    if (q.after && !(e.ts_ns < q.after->ts_ns ||
-                     (e.ts_ns == q.after->ts_ns && seq < q.after->seq))) {
+    if (q.after &&
+        !(e.ts_ns < q.after->ts_ns || (e.ts_ns == q.after->ts_ns && seq < q.after->seq))) {
       continue;
     }
     matches.push_back({seq, e});

@@ -51,8 +51,8 @@ struct EventQuery {
 };
 
 struct EventPage {
-  std::vector<StoredEvent> events;     // newest first
-  std::optional<EventCursor> next;     // set when more may follow
+  std::vector<StoredEvent> events;  // newest first
+  std::optional<EventCursor> next;  // set when more may follow
 };
 
 // True when the event matches every set filter of `q` (error_class matches its base class or

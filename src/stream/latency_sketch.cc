@@ -6,7 +6,8 @@
 namespace vigil {
 namespace {
 
-const double kGamma = (1 + LatencySketch::kRelativeAccuracy) / (1 - LatencySketch::kRelativeAccuracy);
+const double kGamma =
+    (1 + LatencySketch::kRelativeAccuracy) / (1 - LatencySketch::kRelativeAccuracy);
 const double kLogGamma = std::log(kGamma);
 
 void PutVarint(std::string& out, uint64_t v) {
@@ -29,7 +30,9 @@ bool GetVarint(std::string_view& in, uint64_t& v) {
   return false;
 }
 
-uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
 void PutDouble(std::string& out, double d) {
@@ -66,7 +69,10 @@ void LatencySketch::Add(double value, uint64_t count) {
     zero_count_ += count;
     return;
   }
-  int32_t index = BucketIndex(value);
+  Slot(BucketIndex(value)) += count;
+}
+
+uint64_t& LatencySketch::Slot(int32_t index) {
   if (counts_.empty()) {
     offset_ = index;
     counts_.assign(1, 0);
@@ -76,25 +82,14 @@ void LatencySketch::Add(double value, uint64_t count) {
   } else if (index >= offset_ + static_cast<int32_t>(counts_.size())) {
     counts_.resize(static_cast<size_t>(index - offset_ + 1), 0);
   }
-  counts_[static_cast<size_t>(index - offset_)] += count;
+  return counts_[static_cast<size_t>(index - offset_)];
 }
 
 void LatencySketch::Merge(const LatencySketch& other) {
   if (other.count_ == 0) return;
   for (size_t i = 0; i < other.counts_.size(); ++i) {
     if (other.counts_[i] == 0) continue;
-    // Add() keeps count_/sum_/max_ right per bucket; they are fixed up below.
-    int32_t index = other.offset_ + static_cast<int32_t>(i);
-    if (counts_.empty()) {
-      offset_ = index;
-      counts_.assign(1, 0);
-    } else if (index < offset_) {
-      counts_.insert(counts_.begin(), static_cast<size_t>(offset_ - index), 0);
-      offset_ = index;
-    } else if (index >= offset_ + static_cast<int32_t>(counts_.size())) {
-      counts_.resize(static_cast<size_t>(index - offset_ + 1), 0);
-    }
-    counts_[static_cast<size_t>(index - offset_)] += other.counts_[i];
+    Slot(other.offset_ + static_cast<int32_t>(i)) += other.counts_[i];
   }
   zero_count_ += other.zero_count_;
   count_ += other.count_;

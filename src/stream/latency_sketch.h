@@ -44,6 +44,8 @@ class LatencySketch {
  private:
   static int32_t BucketIndex(double value);
   static double BucketValue(int32_t index);
+  // The counter of bucket `index`, growing the dense range as needed.
+  uint64_t& Slot(int32_t index);
 
   int32_t offset_ = 0;            // bucket index of counts_[0]
   std::vector<uint64_t> counts_;  // dense between the lowest and highest occupied bucket

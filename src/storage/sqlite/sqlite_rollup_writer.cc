@@ -97,8 +97,7 @@ Status SqliteEventStore::Writer::Load(const RollupCellId& id, RollupCell& cell) 
   return st;
 }
 
-Status SqliteEventStore::Writer::InsertEvents(std::span<const Event> events,
-                                              AppendResult& result) {
+Status SqliteEventStore::Writer::InsertEvents(std::span<const Event> events, AppendResult& result) {
   result.is_new.reserve(events.size());
   for (const Event& e : events) {
     BindEventRow(insert_event_, e, attrs_buffer_);
