@@ -30,20 +30,22 @@ void CollisionDetector::Check(Event& e) {
   bool collision = ErrorClassBase(e.error_class) == "idempotency_collision";
   if (!e.idempotency_key.empty() && !e.request_id.empty()) {
     // Length-prefixed parts keep ("a", "bc") and ("ab", "c") apart.
-    std::string key = std::to_string(e.tenant.size()) + ":" + e.tenant +
-                      std::to_string(e.tool.size()) + ":" + e.tool + e.idempotency_key;
+    std::string text = std::to_string(e.tenant.size()) + ":" + e.tenant +
+                       std::to_string(e.tool.size()) + ":" + e.tool + e.idempotency_key;
+    const uint64_t key = std::hash<std::string>{}(text);
+    const uint64_t request_hash = std::hash<std::string>{}(e.request_id);
     auto it = entries_.find(key);
     if (it != entries_.end()) {
       Entry& entry = it->second;
       int64_t age = e.ts_ns - entry.last_ts_ns;
       if (age < 0) age = -age;
-      if (age <= options_.window_ns && entry.request_id != e.request_id) collision = true;
-      if (age > options_.window_ns) entry.request_id = e.request_id;
+      if (age <= options_.window_ns && entry.request_hash != request_hash) collision = true;
+      if (age > options_.window_ns) entry.request_hash = request_hash;
       if (e.ts_ns > entry.last_ts_ns) entry.last_ts_ns = e.ts_ns;
       Touch(entry);
     } else {
       lru_.push_front(key);
-      entries_.emplace(key, Entry{e.request_id, e.ts_ns, lru_.begin()});
+      entries_.emplace(key, Entry{request_hash, e.ts_ns, lru_.begin()});
       while (entries_.size() > options_.max_keys) {
         entries_.erase(lru_.back());
         lru_.pop_back();

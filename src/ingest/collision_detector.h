@@ -8,9 +8,11 @@
 // subscriber *before* the store writer, so the flag is stored with the event and counted in the
 // rollups. A re-sent duplicate carries the same request_id and never counts.
 //
-// Memory is bounded: at most `max_keys` keys are remembered; the least recently used is
+// Memory is bounded: at most `max_keys` keys are remembered (as 64-bit hashes of the key and
+// of the request id, ~100 bytes each with the map and LRU overhead); the least recently used is
 // evicted first (counted in vigil_idempotency_keys_evicted_total), and keys older than the
-// window are dropped. After a restart the memory starts empty.
+// window are dropped. After a restart the memory starts empty. A 64-bit hash collision could
+// merge two keys — at 10^6 keys the odds are ~10^-7.
 // Thread-safety: OnGroup runs on the pipeline's writer thread; Stats() may be called anywhere.
 
 #include <cstdint>
@@ -25,7 +27,7 @@
 namespace vigil {
 
 struct CollisionDetectorOptions {
-  size_t max_keys = 1'000'000;
+  size_t max_keys = 500'000;
   int64_t window_ns = 24LL * 3600 * 1'000'000'000;
 };
 
@@ -45,17 +47,17 @@ class CollisionDetector final : public IngestSubscriber {
 
  private:
   struct Entry {
-    std::string request_id;
+    uint64_t request_hash;
     int64_t last_ts_ns;
-    std::list<std::string>::iterator lru;
+    std::list<uint64_t>::iterator lru;
   };
   void Check(Event& e);
   void Touch(Entry& entry);
 
   const CollisionDetectorOptions options_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> lru_;  // front: most recently used
+  std::unordered_map<uint64_t, Entry> entries_;  // key: hash of (tenant, tool, key)
+  std::list<uint64_t> lru_;                       // front: most recently used
   Stats stats_;
   Counter* collisions_metric_ = nullptr;
   Counter* evicted_metric_ = nullptr;
