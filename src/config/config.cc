@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/text.h"
+#include "config/alerting_loader.h"
 #include "config/pending_sections.h"
 #include "config/yaml_checker.h"
 
@@ -208,7 +209,7 @@ LoadedConfig LoadFromNode(const YAML::Node& root) {
       if (key == "use_cases") LoadUseCases(c, value, cfg.use_cases, cfg.notes);
       if (key == "pricing") LoadPricing(c, value, cfg.pricing);
       if (key == "slo_targets") config_internal::CheckSloTargets(c, value, cfg.notes);
-      if (key == "alerting") config_internal::CheckAlerting(c, value, cfg.notes);
+      if (key == "alerting") config_internal::LoadAlerting(c, value, cfg.alerting, cfg.notes);
       if (key == "redaction") config_internal::CheckRedaction(c, value, cfg.notes);
       if (key == "gates") config_internal::CheckGates(c, value, cfg.notes);
       if (key == "runbook") config_internal::CheckRunbook(c, value, cfg.notes);

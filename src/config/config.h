@@ -3,7 +3,7 @@
 //
 // Contract: LoadConfig* never throws. Every problem found is returned as a ConfigProblem naming
 // the YAML path ("alerting.rules[2].tier") and line; a config with problems is not usable.
-// Sections whose features are not built yet (alerting, redaction, gates, runbook, slo_targets)
+// Sections whose features are not built yet (redaction, gates, runbook, slo_targets)
 // are checked for shape only and reported in `notes` as inactive. Unknown keys are errors.
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "config/alerting_config.h"
 
 namespace vigil {
 
@@ -70,6 +71,7 @@ struct Config {
   std::vector<TokenConfig> tokens;
   std::vector<UseCaseConfig> use_cases;
   std::map<std::string, ModelPrice> pricing;
+  AlertingConfig alerting;
   std::vector<std::string> notes;  // informational lines for the log (inactive sections, …)
 };
 

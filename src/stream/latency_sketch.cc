@@ -72,6 +72,22 @@ void LatencySketch::Add(double value, uint64_t count) {
   Slot(BucketIndex(value)) += count;
 }
 
+void LatencySketch::AddBucketCount(int32_t index, uint64_t count) {
+  if (count == 0) return;
+  count_ += count;
+  Slot(index) += count;
+}
+
+void LatencySketch::AddZeroCount(uint64_t count) {
+  count_ += count;
+  zero_count_ += count;
+}
+
+void LatencySketch::AddSumAndMax(double sum, double max) {
+  sum_ += sum;
+  if (max > max_) max_ = max;
+}
+
 uint64_t& LatencySketch::Slot(int32_t index) {
   if (counts_.empty()) {
     offset_ = index;

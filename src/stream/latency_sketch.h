@@ -36,6 +36,13 @@ class LatencySketch {
   double sum() const { return sum_; }
   double max() const { return max_; }
 
+  // Bulk insertion for compact per-second sketches (window_aggregator.h): the bucket index of a
+  // value ≥ kMinValue, and adding pre-bucketed counts with their sum and max.
+  static int32_t IndexOf(double value) { return BucketIndex(value); }
+  void AddBucketCount(int32_t index, uint64_t count);
+  void AddZeroCount(uint64_t count);
+  void AddSumAndMax(double sum, double max);
+
   std::string Serialize() const;
   static Result<LatencySketch> Deserialize(std::string_view bytes);
 
