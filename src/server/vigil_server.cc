@@ -67,6 +67,8 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
                                             ready_, metrics_);
   collisions_ = std::make_unique<CollisionDetector>(CollisionDetectorOptions{}, &metrics_);
   read_api_ = std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases);
+  alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
+  alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
   metrics_.AddCallbackGauge("process_resident_memory_bytes", "Resident set size in bytes.",
                             [] { return ProcStatusBytes("VmRSS:"); });
   metrics_.AddCallbackGauge("vigil_process_peak_resident_memory_bytes",
@@ -118,6 +120,12 @@ void VigilServer::RegisterRoutes() {
   });
   router_.Add("GET", "/v1/use_cases", [this](HttpRequest& req, Responder respond) {
     read_api_->UseCases(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/alerts", [this](HttpRequest& req, Responder respond) {
+    alerts_api_->Alerts(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/rules", [this](HttpRequest& req, Responder respond) {
+    alerts_api_->Rules(req, std::move(respond));
   });
 }
 
@@ -190,8 +198,11 @@ void VigilServer::OpenStores() {
   // The detector marks collisions before the store writes events and rollups.
   pipeline_->AddSubscriber(collisions_.get(), /*gates_ack=*/false);
   pipeline_->AddSubscriber(store_writer_.get(), /*gates_ack=*/true);
+  // Windows see stored events only, after the commit decided which were duplicates.
+  pipeline_->AddSubscriber(alerting_->window_feed(), /*gates_ack=*/false);
   store_for_reads_.store(event_store_.get());
   pipeline_->Start();
+  alerting_->Start();
   ready_.store(true);
   spdlog::info("store ready: {} ({} events, synchronous={})", sqlite_path_,
                count.ok() ? *count : -1, config_.storage.synchronous);
@@ -220,6 +231,7 @@ void VigilServer::Shutdown() {
   if (opener_.joinable()) opener_.join();
   // Refuse new batches and commit what was accepted; the replies go out while HTTP still runs.
   if (pipeline_) pipeline_->Stop();
+  if (alerting_) alerting_->Stop();
   if (http_) http_->Stop(std::chrono::milliseconds(5000));
   std::error_code ec;
   std::filesystem::remove(std::filesystem::path(options_.data_dir) / "vigil.addr", ec);

@@ -25,6 +25,8 @@
 #include "server/events_api.h"
 #include "server/http/http_server.h"
 #include "server/read_api.h"
+#include "server/alerting_runtime.h"
+#include "server/alerts_api.h"
 #include "server/router.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/state_store.h"
@@ -72,6 +74,8 @@ class VigilServer {
   std::unique_ptr<StoreWriter> store_writer_;
   std::unique_ptr<CollisionDetector> collisions_;
   std::unique_ptr<ReadApi> read_api_;
+  std::unique_ptr<AlertingRuntime> alerting_;
+  std::unique_ptr<AlertsApi> alerts_api_;
   std::atomic<EventStore*> store_for_reads_{nullptr};
   std::unique_ptr<IngestPipeline> pipeline_;
   std::unique_ptr<EventsApi> events_api_;

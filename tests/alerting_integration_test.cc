@@ -1,0 +1,163 @@
+// Alert rules against the real binary: a fault stream makes a P1 fire with evidence, and
+// healthy traffic resolves it.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "client/http_client.h"
+#include "support/vigil_process.h"
+
+namespace vigil::testing {
+namespace {
+
+using nlohmann::json;
+
+const char kConfig[] = R"(
+auth:
+  tokens:
+    - { name: acme, token_env: T_ACME, roles: [ingest, read], tenants: [acme] }
+    - { name: ops,  token_env: T_OPS,  roles: [read], tenants: "*" }
+alerting:
+  evaluation_interval: 100ms
+  rules:
+    - { name: refund-task-errors, tier: P1, use_case: refund-bot, layer: task, signal: error_rate,
+        window: 5s, threshold: "> 0.2", min_samples: 20 }
+    - { name: unauthorized-actions, tier: P1, tenant: acme, layer: tool, signal: count,
+        where: { error_class: unauthorized_action }, window: 1m, threshold: ">= 1" }
+    - { name: slow-inference, tier: P2, layer: inference, signal: latency_p95, window: 1m,
+        threshold: "> 4000", for: 2m, actions: [notify_oncall] }
+)";
+
+class AlertingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    vigil_ = std::make_unique<VigilProcess>(
+        dir_.File("data"), kConfig,
+        std::map<std::string, std::string>{{"T_ACME", "acme-s"}, {"T_OPS", "ops-s"}});
+    ASSERT_TRUE(vigil_->Start()) << vigil_->Log();
+    ASSERT_TRUE(vigil_->WaitReady());
+  }
+  void TearDown() override {
+    stop_ = true;
+    if (traffic_.joinable()) traffic_.join();
+  }
+  // Sends 10 tasks every 50 ms; error_percent can change while it runs.
+  void StartTraffic() {
+    traffic_ = std::thread([this] {
+      HttpClient c(vigil_->base_url());
+      for (int b = 0; !stop_.load(); ++b) {
+        std::string body;
+        for (int i = 0; i < 10; ++i) {
+          bool error = (b * 10 + i) % 100 < error_percent_.load();
+          body += R"({"trace_id":"b)" + std::to_string(b) + R"(","span_id":")" +
+                  std::to_string(i) +
+                  R"(","request_id":"r","use_case":"refund-bot","layer":"task","status":")" +
+                  (error ? R"(error","error_class":"timeout/upstream")" : R"(ok")") + "}\n";
+        }
+        c.Request("POST", "/v1/events", body,
+                  {"Content-Type: application/x-ndjson", "Authorization: Bearer acme-s"});
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  json Alerts(const std::string& token = "ops-s") {
+    HttpClient c(vigil_->base_url());
+    auto r = c.Get("/v1/alerts", {"Authorization: Bearer " + token});
+    return r.ok() && r->status == 200 ? json::parse(r->body) : json();
+  }
+  static const json* Find(const json& alerts, const std::string& rule) {
+    if (!alerts.contains("alerts")) return nullptr;
+    for (const auto& a : alerts["alerts"]) {
+      if (a["rule"] == rule) return &a;
+    }
+    return nullptr;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<VigilProcess> vigil_;
+  std::thread traffic_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> error_percent_{2};
+};
+
+TEST_F(AlertingTest, FaultStreamFiresP1WithEvidenceAndRecoveryResolvesIt) {
+  StartTraffic();
+  // Healthy for a while: nothing fires.
+  ASSERT_TRUE(WaitFor([&] {
+    HttpClient c(vigil_->base_url());
+    auto m = c.Get("/metrics");
+    return m.ok() && m->body.find("vigil_ingest_events_total{result=\"stored\"} 1") != std::string::npos;
+  }));
+  EXPECT_EQ(Find(Alerts(), "refund-task-errors"), nullptr);
+
+  error_percent_ = 50;
+  auto fault = std::chrono::steady_clock::now();
+  json firing;
+  ASSERT_TRUE(WaitFor([&] {
+    json alerts = Alerts();
+    const json* a = Find(alerts, "refund-task-errors");
+    if (a == nullptr || (*a)["state"] != "firing") return false;
+    firing = *a;
+    return true;
+  })) << vigil_->Log();
+  double detect_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - fault).count();
+  std::printf("fault → P1 firing in %.2f s\n", detect_s);
+  EXPECT_EQ(firing["tier"], "P1");
+  EXPECT_EQ(firing["firing_id"], 1);
+  EXPECT_GT(firing["evidence"]["value"].get<double>(), 0.2);
+  EXPECT_EQ(firing["evidence"]["threshold"], "> 0.2");
+  EXPECT_EQ(firing["evidence"]["window"], "5s");
+  EXPECT_GE(firing["evidence"]["samples"].get<int>(), 20);
+  EXPECT_EQ(firing["evidence"]["top_keys"][0]["key"], "refund-bot/task/timeout");
+
+  // The acme-scoped token does not see a rule that aggregates across tenants.
+  EXPECT_EQ(Find(Alerts("acme-s"), "refund-task-errors"), nullptr);
+
+  error_percent_ = 0;
+  ASSERT_TRUE(WaitFor([&] {
+    json alerts = Alerts();
+    const json* a = Find(alerts, "refund-task-errors");
+    return a != nullptr && (*a)["state"] == "resolved";
+  })) << vigil_->Log();
+
+  HttpClient c(vigil_->base_url());
+  auto m = c.Get("/metrics");
+  ASSERT_TRUE(m.ok());
+  EXPECT_NE(m->body.find("vigil_alert_transitions_total{tier=\"P1\",to=\"firing\"} 1"),
+            std::string::npos);
+  EXPECT_NE(m->body.find("vigil_rule_evaluation_seconds_count"), std::string::npos);
+}
+
+TEST_F(AlertingTest, RulesListShowsEffectiveActions) {
+  HttpClient c(vigil_->base_url());
+  auto r = c.Get("/v1/rules", {"Authorization: Bearer ops-s"});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200);
+  json rules = json::parse(r->body);
+  ASSERT_EQ(rules["rules"].size(), 3u);
+  EXPECT_EQ(rules["rules"][0]["actions"],
+            json({"rollback", "notify_oncall", "freeze_releases"}));  // the P1 default
+  EXPECT_EQ(rules["rules"][2]["actions"], json({"notify_oncall"}));  // the rule's override
+  EXPECT_EQ(rules["rules"][2]["for"], "2m");
+  EXPECT_EQ(rules["evaluation_interval"], "100ms");
+}
+
+TEST_F(AlertingTest, CountRuleFiresOnASingleUnauthorizedAction) {
+  HttpClient c(vigil_->base_url());
+  auto r = c.Request(
+      "POST", "/v1/events",
+      R"({"trace_id":"u","span_id":"1","request_id":"r","layer":"tool","tool":"issue_refund","status":"error","error_class":"unauthorized_action"})" "\n",
+      {"Content-Type: application/x-ndjson", "Authorization: Bearer acme-s"});
+  ASSERT_EQ(r->status, 200);
+  ASSERT_TRUE(WaitFor([&] {
+    json alerts = Alerts("acme-s");  // scoped to tenant acme: visible to the acme token
+    const json* a = Find(alerts, "unauthorized-actions");
+    return a != nullptr && (*a)["state"] == "firing";
+  })) << vigil_->Log();
+}
+
+}  // namespace
+}  // namespace vigil::testing
