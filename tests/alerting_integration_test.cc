@@ -2,9 +2,9 @@
 // healthy traffic resolves it.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "client/http_client.h"
@@ -20,6 +20,7 @@ auth:
   tokens:
     - { name: acme, token_env: T_ACME, roles: [ingest, read], tenants: [acme] }
     - { name: ops,  token_env: T_OPS,  roles: [read], tenants: "*" }
+    - { name: alice, token_env: T_ALICE, roles: [operate], tenants: "*" }
 alerting:
   evaluation_interval: 100ms
   rules:
@@ -36,7 +37,8 @@ class AlertingTest : public ::testing::Test {
   void SetUp() override {
     vigil_ = std::make_unique<VigilProcess>(
         dir_.File("data"), kConfig,
-        std::map<std::string, std::string>{{"T_ACME", "acme-s"}, {"T_OPS", "ops-s"}});
+        std::map<std::string, std::string>{
+            {"T_ACME", "acme-s"}, {"T_OPS", "ops-s"}, {"T_ALICE", "alice-s"}});
     ASSERT_TRUE(vigil_->Start()) << vigil_->Log();
     ASSERT_TRUE(vigil_->WaitReady());
   }
@@ -52,8 +54,7 @@ class AlertingTest : public ::testing::Test {
         std::string body;
         for (int i = 0; i < 10; ++i) {
           bool error = (b * 10 + i) % 100 < error_percent_.load();
-          body += R"({"trace_id":"b)" + std::to_string(b) + R"(","span_id":")" +
-                  std::to_string(i) +
+          body += R"({"trace_id":"b)" + std::to_string(b) + R"(","span_id":")" + std::to_string(i) +
                   R"(","request_id":"r","use_case":"refund-bot","layer":"task","status":")" +
                   (error ? R"(error","error_class":"timeout/upstream")" : R"(ok")") + "}\n";
         }
@@ -89,7 +90,8 @@ TEST_F(AlertingTest, FaultStreamFiresP1WithEvidenceAndRecoveryResolvesIt) {
   ASSERT_TRUE(WaitFor([&] {
     HttpClient c(vigil_->base_url());
     auto m = c.Get("/metrics");
-    return m.ok() && m->body.find("vigil_ingest_events_total{result=\"stored\"} 1") != std::string::npos;
+    return m.ok() &&
+           m->body.find("vigil_ingest_events_total{result=\"stored\"} 1") != std::string::npos;
   }));
   EXPECT_EQ(Find(Alerts(), "refund-task-errors"), nullptr);
 
@@ -131,6 +133,83 @@ TEST_F(AlertingTest, FaultStreamFiresP1WithEvidenceAndRecoveryResolvesIt) {
   EXPECT_NE(m->body.find("vigil_rule_evaluation_seconds_count"), std::string::npos);
 }
 
+TEST_F(AlertingTest, P1OpensAnIncidentWhoseTimelineHasTheActionsInOrder) {
+  StartTraffic();
+  error_percent_ = 60;
+  HttpClient c(vigil_->base_url());
+  json incident;
+  ASSERT_TRUE(WaitFor([&] {
+    auto list = c.Get("/v1/incidents?status=open", {"Authorization: Bearer ops-s"});
+    if (!list.ok() || list->status != 200) return false;
+    json l = json::parse(list->body);
+    if (l["incidents"].empty()) return false;
+    auto one = c.Get("/v1/incidents/" + std::to_string(l["incidents"][0]["id"].get<int>()),
+                     {"Authorization: Bearer ops-s"});
+    incident = json::parse(one->body);
+    return incident["timeline"].size() >= 5;  // opened, fired, three actions
+  })) << vigil_->Log();
+  EXPECT_EQ(incident["severity"], "P1");
+  EXPECT_EQ(incident["use_case"], "refund-bot");
+  const json& tl = incident["timeline"];
+  EXPECT_EQ(tl[0]["kind"], "opened");
+  EXPECT_EQ(tl[1]["kind"], "alert_fired");
+  EXPECT_EQ(tl[1]["detail"]["threshold"], "> 0.2");
+  std::vector<std::string> actions;
+  for (const auto& e : tl) {
+    if (e["kind"] == "action") actions.push_back(e["detail"]["action"]);
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{"rollback", "notify_oncall", "freeze_releases"}));
+  // No release management and no receiver yet: each action is recorded as failed, loudly.
+  EXPECT_NE(tl[2]["summary"].get<std::string>().find("FAILED"), std::string::npos);
+  EXPECT_EQ(incident["clocks"][0]["name"], "switchback");
+  EXPECT_FALSE(incident["clocks"][0]["stopped"].get<bool>());
+
+  // A person posts an update (stops the update clock) and resolves.
+  const std::string id = std::to_string(incident["id"].get<int>());
+  auto update =
+      c.Request("POST", "/v1/incidents/" + id + "/updates", R"({"text":"rolling back by hand"})",
+                {"Authorization: Bearer alice-s", "Content-Type: application/json"});
+  ASSERT_EQ(update->status, 201) << update->body;
+  EXPECT_EQ(c.Request("POST", "/v1/incidents/" + id + "/updates", R"({"text":""})",
+                      {"Authorization: Bearer alice-s"})
+                ->status,
+            400);
+  EXPECT_EQ(c.Request("POST", "/v1/incidents/" + id + "/updates", R"({"text":"x"})",
+                      {"Authorization: Bearer ops-s"})
+                ->status,
+            403);  // read-only token
+  auto resolve = c.Request("POST", "/v1/incidents/" + id + "/resolve", R"({"summary":"fixed"})",
+                           {"Authorization: Bearer alice-s"});
+  ASSERT_EQ(resolve->status, 200) << resolve->body;
+  json after = json::parse(c.Get("/v1/incidents/" + id, {"Authorization: Bearer ops-s"})->body);
+  EXPECT_EQ(after["status"], "resolved");
+  EXPECT_TRUE(after["clocks"][1]["stopped"].get<bool>());
+  auto m = c.Get("/metrics");
+  EXPECT_NE(m->body.find("vigil_actions_total{action=\"rollback\",outcome=\"failed\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(AlertingTest, IncidentsOpenedByHandRespectTenants) {
+  HttpClient c(vigil_->base_url());
+  auto opened = c.Request(
+      "POST", "/v1/incidents",
+      R"({"use_case":"refund-bot","tenant":"globex","title":"double refunds","severity":"P2"})",
+      {"Authorization: Bearer alice-s"});
+  ASSERT_EQ(opened->status, 201) << opened->body;
+  EXPECT_EQ(
+      c.Request("POST", "/v1/incidents", R"({"title":"x"})", {"Authorization: Bearer alice-s"})
+          ->status,
+      400);
+  EXPECT_EQ(
+      c.Request("POST", "/v1/incidents", "not json", {"Authorization: Bearer alice-s"})->status,
+      400);
+  json mine = json::parse(c.Get("/v1/incidents", {"Authorization: Bearer acme-s"})->body);
+  EXPECT_TRUE(mine["incidents"].empty());  // acme's token cannot see globex's incident
+  json all = json::parse(c.Get("/v1/incidents", {"Authorization: Bearer ops-s"})->body);
+  ASSERT_EQ(all["incidents"].size(), 1u);
+  EXPECT_EQ(c.Get("/v1/incidents/999", {"Authorization: Bearer ops-s"})->status, 404);
+}
+
 TEST_F(AlertingTest, RulesListShowsEffectiveActions) {
   HttpClient c(vigil_->base_url());
   auto r = c.Get("/v1/rules", {"Authorization: Bearer ops-s"});
@@ -140,7 +219,7 @@ TEST_F(AlertingTest, RulesListShowsEffectiveActions) {
   ASSERT_EQ(rules["rules"].size(), 3u);
   EXPECT_EQ(rules["rules"][0]["actions"],
             json({"rollback", "notify_oncall", "freeze_releases"}));  // the P1 default
-  EXPECT_EQ(rules["rules"][2]["actions"], json({"notify_oncall"}));  // the rule's override
+  EXPECT_EQ(rules["rules"][2]["actions"], json({"notify_oncall"}));   // the rule's override
   EXPECT_EQ(rules["rules"][2]["for"], "2m");
   EXPECT_EQ(rules["evaluation_interval"], "100ms");
 }
@@ -149,7 +228,8 @@ TEST_F(AlertingTest, CountRuleFiresOnASingleUnauthorizedAction) {
   HttpClient c(vigil_->base_url());
   auto r = c.Request(
       "POST", "/v1/events",
-      R"({"trace_id":"u","span_id":"1","request_id":"r","layer":"tool","tool":"issue_refund","status":"error","error_class":"unauthorized_action"})" "\n",
+      R"({"trace_id":"u","span_id":"1","request_id":"r","layer":"tool","tool":"issue_refund","status":"error","error_class":"unauthorized_action"})"
+      "\n",
       {"Content-Type: application/x-ndjson", "Authorization: Bearer acme-s"});
   ASSERT_EQ(r->status, 200);
   ASSERT_TRUE(WaitFor([&] {

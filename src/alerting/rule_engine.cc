@@ -8,10 +8,14 @@ namespace vigil {
 
 const char* AlertStateName(AlertState state) {
   switch (state) {
-    case AlertState::kInactive: return "inactive";
-    case AlertState::kPending: return "pending";
-    case AlertState::kFiring: return "firing";
-    case AlertState::kResolved: return "resolved";
+    case AlertState::kInactive:
+      return "inactive";
+    case AlertState::kPending:
+      return "pending";
+    case AlertState::kFiring:
+      return "firing";
+    case AlertState::kResolved:
+      return "resolved";
   }
   return "inactive";
 }
@@ -70,15 +74,22 @@ double SignalValue(const RuleSpec& r, double numerator, double denominator,
   const double window_s = static_cast<double>(r.window_ns) / 1e9;
   switch (r.signal) {
     case Signal::kErrorRate:
-    case Signal::kBusinessRate: return denominator > 0 ? numerator / denominator : 0;
+    case Signal::kBusinessRate:
+      return denominator > 0 ? numerator / denominator : 0;
     case Signal::kCount:
-    case Signal::kCollisions: return numerator;
+    case Signal::kCollisions:
+      return numerator;
     case Signal::kRate:
-    case Signal::kTokensRate: return numerator / window_s;
-    case Signal::kCostRate: return numerator / (window_s / 60);
-    case Signal::kLatencyP50: return latency.Quantile(0.50);
-    case Signal::kLatencyP95: return latency.Quantile(0.95);
-    case Signal::kLatencyP99: return latency.Quantile(0.99);
+    case Signal::kTokensRate:
+      return numerator / window_s;
+    case Signal::kCostRate:
+      return numerator / (window_s / 60);
+    case Signal::kLatencyP50:
+      return latency.Quantile(0.50);
+    case Signal::kLatencyP95:
+      return latency.Quantile(0.95);
+    case Signal::kLatencyP99:
+      return latency.Quantile(0.99);
   }
   return 0;
 }
@@ -240,16 +251,16 @@ void RuleEngine::EvaluateRule(const RuleSpec& rule, int64_t now,
         // Normalize to the rule's window so rates compare like with like.
         RuleSpec as_baseline = rule;
         as_baseline.window_ns = rule.threshold.baseline_ns;
-        base = SignalValue(as_baseline, b->second.numerator, b->second.denominator,
-                           b->second.latency);
+        base =
+            SignalValue(as_baseline, b->second.numerator, b->second.denominator, b->second.latency);
         if (rule.signal == Signal::kCount || rule.signal == Signal::kCollisions) {
-          base *= static_cast<double>(rule.window_ns) /
-                  static_cast<double>(rule.threshold.baseline_ns);
+          base *=
+              static_cast<double>(rule.window_ns) / static_cast<double>(rule.threshold.baseline_ns);
         }
       }
     }
-    const bool cond = acc.samples >= rule.min_samples && have_baseline &&
-                      rule.threshold.Holds(value, base);
+    const bool cond =
+        acc.samples >= rule.min_samples && have_baseline && rule.threshold.Holds(value, base);
     Evidence& ev = a.evidence;
     ev.value = value;
     ev.baseline = base;
@@ -258,7 +269,8 @@ void RuleEngine::EvaluateRule(const RuleSpec& rule, int64_t now,
     ev.samples = acc.samples;
     std::vector<std::pair<std::string, double>> top(acc.contributions.begin(),
                                                     acc.contributions.end());
-    std::sort(top.begin(), top.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+    std::sort(top.begin(), top.end(),
+              [](const auto& x, const auto& y) { return x.second > y.second; });
     if (top.size() > 3) top.resize(3);
     ev.top_keys = std::move(top);
     Step(a, rule, cond, now, out);
@@ -281,8 +293,10 @@ std::vector<AlertTransition> RuleEngine::Evaluate() {
   // incident timeline once incidents land).
   std::erase_if(instances_, [&](const auto& kv) {
     const AlertInstance& a = kv.second;
-    return (a.state == AlertState::kResolved && now - a.resolved_at_ns > 15 * 60 * kNanosPerSecond) ||
-           (a.state == AlertState::kInactive && a.firing_id == 0 && now - a.last_true_ns > kNanosPerSecond * 3600);
+    return (a.state == AlertState::kResolved &&
+            now - a.resolved_at_ns > 15 * 60 * kNanosPerSecond) ||
+           (a.state == AlertState::kInactive && a.firing_id == 0 &&
+            now - a.last_true_ns > kNanosPerSecond * 3600);
   });
   return out;
 }

@@ -11,20 +11,28 @@ namespace vigil {
 
 const char* TierName(Tier tier) {
   switch (tier) {
-    case Tier::kP1: return "P1";
-    case Tier::kP2: return "P2";
-    case Tier::kP3: return "P3";
+    case Tier::kP1:
+      return "P1";
+    case Tier::kP2:
+      return "P2";
+    case Tier::kP3:
+      return "P3";
   }
   return "P3";
 }
 
 namespace {
 constexpr std::pair<Signal, const char*> kSignals[] = {
-    {Signal::kErrorRate, "error_rate"},     {Signal::kCount, "count"},
-    {Signal::kRate, "rate"},                {Signal::kLatencyP50, "latency_p50"},
-    {Signal::kLatencyP95, "latency_p95"},   {Signal::kLatencyP99, "latency_p99"},
-    {Signal::kCostRate, "cost_rate"},       {Signal::kTokensRate, "tokens_rate"},
-    {Signal::kBusinessRate, "business_rate"}, {Signal::kCollisions, "collisions"},
+    {Signal::kErrorRate, "error_rate"},
+    {Signal::kCount, "count"},
+    {Signal::kRate, "rate"},
+    {Signal::kLatencyP50, "latency_p50"},
+    {Signal::kLatencyP95, "latency_p95"},
+    {Signal::kLatencyP99, "latency_p99"},
+    {Signal::kCostRate, "cost_rate"},
+    {Signal::kTokensRate, "tokens_rate"},
+    {Signal::kBusinessRate, "business_rate"},
+    {Signal::kCollisions, "collisions"},
 };
 }  // namespace
 
@@ -45,10 +53,14 @@ std::optional<Signal> ParseSignal(std::string_view name) {
 bool Threshold::Holds(double observed, double baseline) const {
   const double bound = relative ? value * baseline : value;
   switch (op) {
-    case Op::kGt: return observed > bound;
-    case Op::kGe: return observed >= bound;
-    case Op::kLt: return observed < bound;
-    case Op::kLe: return observed <= bound;
+    case Op::kGt:
+      return observed > bound;
+    case Op::kGe:
+      return observed >= bound;
+    case Op::kLt:
+      return observed < bound;
+    case Op::kLe:
+      return observed <= bound;
   }
   return false;
 }

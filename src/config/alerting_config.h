@@ -36,7 +36,7 @@ std::optional<Signal> ParseSignal(std::string_view name);
 // "> 0.2", ">= 1", "< 5", "<= 0.9", or relative "> 3x baseline(1h)".
 struct Threshold {
   enum class Op : uint8_t { kGt, kGe, kLt, kLe } op = Op::kGt;
-  double value = 0;         // the bound, or the factor when relative
+  double value = 0;  // the bound, or the factor when relative
   bool relative = false;
   int64_t baseline_ns = 0;  // relative only: length of the baseline window
   bool Holds(double observed, double baseline) const;

@@ -8,31 +8,40 @@ namespace vigil::config_internal {
 namespace {
 
 #define VIGIL_ACTION_NAMES \
-  {"rollback", "notify_oncall", "freeze_releases", "degrade", "ticket", "open_incident"}
+  { "rollback", "notify_oncall", "freeze_releases", "degrade", "ticket", "open_incident" }
 
 constexpr int64_t kMaxWindowNs = 3600LL * 1'000'000'000;  // the live windows keep one hour
 
 void LoadRule(YamlChecker& c, const YAML::Node& r, const std::string& path, RuleSpec& rule,
               std::vector<std::string>& notes, bool& skip) {
   skip = false;
-  if (!c.CheckMap(r, path,
-                  {"name", "description", "tier", "tenant", "use_case", "layer", "model", "tool",
-                   "release", "where", "group_by", "signal", "metric", "window", "threshold",
-                   "min_samples", "for", "keep_firing_for", "slo", "actions", "runbook"})) {
+  if (!c.CheckMap(
+          r, path,
+          {"name",   "description", "tier",      "tenant",      "use_case", "layer",
+           "model",  "tool",        "release",   "where",       "group_by", "signal",
+           "metric", "window",      "threshold", "min_samples", "for",      "keep_firing_for",
+           "slo",    "actions",     "runbook"})) {
     skip = true;
     return;
   }
   if (auto v = c.String(r, path, "name", true)) rule.name = *v;
   if (auto v = c.String(r, path, "description")) rule.description = *v;
   if (auto tier = c.String(r, path, "tier", true)) {
-    if (*tier == "P1") rule.tier = Tier::kP1;
-    else if (*tier == "P2") rule.tier = Tier::kP2;
-    else if (*tier == "P3") rule.tier = Tier::kP3;
-    else c.Problem(r["tier"], path + ".tier", "must be P1, P2 or P3");
+    if (*tier == "P1")
+      rule.tier = Tier::kP1;
+    else if (*tier == "P2")
+      rule.tier = Tier::kP2;
+    else if (*tier == "P3")
+      rule.tier = Tier::kP3;
+    else
+      c.Problem(r["tier"], path + ".tier", "must be P1, P2 or P3");
   }
-  for (auto [key, field] : {std::pair{"tenant", &rule.tenant}, {"use_case", &rule.use_case},
-                            {"model", &rule.model}, {"tool", &rule.tool},
-                            {"release", &rule.release}, {"metric", &rule.metric}}) {
+  for (auto [key, field] : {std::pair{"tenant", &rule.tenant},
+                            {"use_case", &rule.use_case},
+                            {"model", &rule.model},
+                            {"tool", &rule.tool},
+                            {"release", &rule.release},
+                            {"metric", &rule.metric}}) {
     if (auto v = c.String(r, path, key)) *field = *v;
   }
   if (auto layer = c.String(r, path, "layer")) {
@@ -46,9 +55,9 @@ void LoadRule(YamlChecker& c, const YAML::Node& r, const std::string& path, Rule
     if (auto v = c.String(where, path + ".where", "error_class")) rule.where_error_class = *v;
     if (auto v = c.String(where, path + ".where", "metric")) rule.metric = *v;
   }
-  if (auto g = c.StringList(r, path, "group_by",
-                            {"tenant", "use_case", "layer", "release", "model", "tool",
-                             "error_class"})) {
+  if (auto g = c.StringList(
+          r, path, "group_by",
+          {"tenant", "use_case", "layer", "release", "model", "tool", "error_class"})) {
     rule.group_by = *g;
   }
   if (auto a = c.StringList(r, path, "actions", VIGIL_ACTION_NAMES)) rule.actions = *a;
@@ -99,7 +108,8 @@ void LoadRule(YamlChecker& c, const YAML::Node& r, const std::string& path, Rule
                   "can never hold: error_rate is a fraction between 0 and 1");
       } else if (!t->relative && !above && t->value <= 0 &&
                  !(t->op == Threshold::Op::kLe && t->value == 0)) {
-        c.Problem(r["threshold"], path + ".threshold", "can never hold: signals are never negative");
+        c.Problem(r["threshold"], path + ".threshold",
+                  "can never hold: signals are never negative");
       } else if (t->relative && t->baseline_ns > kMaxWindowNs) {
         c.Problem(r["threshold"], path + ".threshold",
                   "the baseline can be at most 1h (the live windows keep 2h)");
@@ -134,7 +144,8 @@ void LoadAlerting(YamlChecker& c, const YAML::Node& node, AlertingConfig& out,
   if (map.IsDefined() && c.CheckMap(map, "alerting.action_map", {"P1", "P2", "P3"})) {
     for (const auto& kv : map) {
       const std::string tier = kv.first.Scalar();
-      if (auto actions = c.StringList(map, "alerting.action_map", tier.c_str(), VIGIL_ACTION_NAMES)) {
+      if (auto actions =
+              c.StringList(map, "alerting.action_map", tier.c_str(), VIGIL_ACTION_NAMES)) {
         Tier t = tier == "P1" ? Tier::kP1 : tier == "P2" ? Tier::kP2 : Tier::kP3;
         out.action_map[t] = *actions;
       }

@@ -186,6 +186,19 @@ void LoadPricing(YamlChecker& c, const YAML::Node& node, std::map<std::string, M
   }
 }
 
+void LoadSloTargets(YamlChecker& c, const YAML::Node& node, SloTargets& out) {
+  if (!c.CheckMap(node, "slo_targets",
+                  {"switchback", "core_path_recovery", "incident_update", "detection"})) {
+    return;
+  }
+  if (auto v = c.Duration(node, "slo_targets", "switchback")) out.switchback_ns = *v;
+  if (auto v = c.Duration(node, "slo_targets", "core_path_recovery")) {
+    out.core_path_recovery_ns = *v;
+  }
+  if (auto v = c.Duration(node, "slo_targets", "incident_update")) out.incident_update_ns = *v;
+  if (auto v = c.Duration(node, "slo_targets", "detection")) out.detection_ns = *v;
+}
+
 LoadedConfig LoadFromNode(const YAML::Node& root) {
   LoadedConfig loaded;
   YamlChecker c;
@@ -208,7 +221,7 @@ LoadedConfig LoadFromNode(const YAML::Node& root) {
       if (key == "auth") LoadAuth(c, value, cfg.tokens);
       if (key == "use_cases") LoadUseCases(c, value, cfg.use_cases, cfg.notes);
       if (key == "pricing") LoadPricing(c, value, cfg.pricing);
-      if (key == "slo_targets") config_internal::CheckSloTargets(c, value, cfg.notes);
+      if (key == "slo_targets") LoadSloTargets(c, value, cfg.slo_targets);
       if (key == "alerting") config_internal::LoadAlerting(c, value, cfg.alerting, cfg.notes);
       if (key == "redaction") config_internal::CheckRedaction(c, value, cfg.notes);
       if (key == "gates") config_internal::CheckGates(c, value, cfg.notes);

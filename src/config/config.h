@@ -3,7 +3,7 @@
 //
 // Contract: LoadConfig* never throws. Every problem found is returned as a ConfigProblem naming
 // the YAML path ("alerting.rules[2].tier") and line; a config with problems is not usable.
-// Sections whose features are not built yet (redaction, gates, runbook, slo_targets)
+// Sections whose features are not built yet (redaction, gates, runbook)
 // are checked for shape only and reported in `notes` as inactive. Unknown keys are errors.
 
 #include <cstdint>
@@ -64,6 +64,14 @@ struct ModelPrice {
   double output_per_mtok = 0;
 };
 
+// Targets the incident clocks are measured against (slo_targets).
+struct SloTargets {
+  int64_t switchback_ns = 5LL * 60 * 1'000'000'000;
+  int64_t core_path_recovery_ns = 15LL * 60 * 1'000'000'000;
+  int64_t incident_update_ns = 30LL * 60 * 1'000'000'000;
+  int64_t detection_ns = 60LL * 1'000'000'000;
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
@@ -72,6 +80,7 @@ struct Config {
   std::vector<UseCaseConfig> use_cases;
   std::map<std::string, ModelPrice> pricing;
   AlertingConfig alerting;
+  SloTargets slo_targets;
   std::vector<std::string> notes;  // informational lines for the log (inactive sections, …)
 };
 

@@ -30,17 +30,6 @@ void CheckReleasesShape(YamlChecker& c, const YAML::Node& use_case, const std::s
   });
 }
 
-void CheckSloTargets(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes) {
-  if (!c.CheckMap(node, "slo_targets",
-                  {"switchback", "core_path_recovery", "incident_update", "detection"})) {
-    return;
-  }
-  for (const char* key : {"switchback", "core_path_recovery", "incident_update", "detection"}) {
-    c.Duration(node, "slo_targets", key);
-  }
-  notes.push_back("slo_targets: checked; incidents and drills are not built yet");
-}
-
 void CheckRedaction(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes) {
   if (!c.CheckMap(node, "redaction", {"detectors", "patterns", "action"})) return;
   c.StringList(node, "redaction", "detectors",

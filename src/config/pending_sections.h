@@ -13,7 +13,6 @@
 namespace vigil::config_internal {
 
 void CheckReleasesShape(YamlChecker& c, const YAML::Node& use_case, const std::string& path);
-void CheckSloTargets(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
 void CheckRedaction(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
 void CheckGates(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
 void CheckRunbook(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);

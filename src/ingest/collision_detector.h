@@ -57,7 +57,7 @@ class CollisionDetector final : public IngestSubscriber {
   const CollisionDetectorOptions options_;
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Entry> entries_;  // key: hash of (tenant, tool, key)
-  std::list<uint64_t> lru_;                       // front: most recently used
+  std::list<uint64_t> lru_;                      // front: most recently used
   Stats stats_;
   Counter* collisions_metric_ = nullptr;
   Counter* evicted_metric_ = nullptr;

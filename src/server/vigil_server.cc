@@ -69,6 +69,8 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   read_api_ = std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases);
   alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
   alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
+  dispatcher_ = std::make_unique<ActionDispatcher>(route_control_, nullptr, clock_, &metrics_);
+  incidents_api_ = std::make_unique<IncidentsApi>(auth_, incidents_ready_);
   metrics_.AddCallbackGauge("process_resident_memory_bytes", "Resident set size in bytes.",
                             [] { return ProcStatusBytes("VmRSS:"); });
   metrics_.AddCallbackGauge("vigil_process_peak_resident_memory_bytes",
@@ -126,6 +128,21 @@ void VigilServer::RegisterRoutes() {
   });
   router_.Add("GET", "/v1/rules", [this](HttpRequest& req, Responder respond) {
     alerts_api_->Rules(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/incidents", [this](HttpRequest& req, Responder respond) {
+    incidents_api_->List(req, std::move(respond));
+  });
+  router_.Add("POST", "/v1/incidents", [this](HttpRequest& req, Responder respond) {
+    incidents_api_->Open(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/incidents/{id}", [this](HttpRequest& req, Responder respond) {
+    incidents_api_->Get(req, std::move(respond));
+  });
+  router_.Add("POST", "/v1/incidents/{id}/updates", [this](HttpRequest& req, Responder respond) {
+    incidents_api_->Update(req, std::move(respond));
+  });
+  router_.Add("POST", "/v1/incidents/{id}/resolve", [this](HttpRequest& req, Responder respond) {
+    incidents_api_->Resolve(req, std::move(respond));
   });
 }
 
@@ -201,6 +218,24 @@ void VigilServer::OpenStores() {
   // Windows see stored events only, after the commit decided which were duplicates.
   pipeline_->AddSubscriber(alerting_->window_feed(), /*gates_ack=*/false);
   store_for_reads_.store(event_store_.get());
+  Result<std::unique_ptr<IncidentService>> incidents =
+      IncidentService::Create(*state_store_, clock_, config_.slo_targets);
+  if (!incidents.ok()) {
+    Fail(Status::Internal("cannot prepare incidents: " + incidents.status().message()));
+    return;
+  }
+  incidents_ = std::move(incidents).value();
+  incidents_ready_.store(incidents_.get());
+  // The incident is opened before the actions run, so their records join its timeline.
+  dispatcher_->AddSink([this](const ActionRecord& r) { incidents_->OnAction(r); });
+  alerting_->AddListener([this](const AlertTransition& t) {
+    for (const RuleSpec& rule : alerting_->engine().Rules()) {
+      if (rule.name != t.alert.rule) continue;
+      incidents_->OnAlertTransition(t, rule);
+      dispatcher_->OnTransition(t, rule, alerting_->config());
+    }
+  });
+  dispatcher_->Start();
   pipeline_->Start();
   alerting_->Start();
   ready_.store(true);
@@ -232,6 +267,7 @@ void VigilServer::Shutdown() {
   // Refuse new batches and commit what was accepted; the replies go out while HTTP still runs.
   if (pipeline_) pipeline_->Stop();
   if (alerting_) alerting_->Stop();
+  if (dispatcher_) dispatcher_->Stop();
   if (http_) http_->Stop(std::chrono::milliseconds(5000));
   std::error_code ec;
   std::filesystem::remove(std::filesystem::path(options_.data_dir) / "vigil.addr", ec);

@@ -16,17 +16,20 @@
 #include <string>
 #include <thread>
 
+#include "alerting/action_dispatcher.h"
 #include "auth/auth.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "incidents/incident_service.h"
 #include "ingest/collision_detector.h"
 #include "ingest/ingest_pipeline.h"
 #include "metrics/metrics.h"
-#include "server/events_api.h"
-#include "server/http/http_server.h"
-#include "server/read_api.h"
 #include "server/alerting_runtime.h"
 #include "server/alerts_api.h"
+#include "server/events_api.h"
+#include "server/http/http_server.h"
+#include "server/incidents_api.h"
+#include "server/read_api.h"
 #include "server/router.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/state_store.h"
@@ -76,6 +79,11 @@ class VigilServer {
   std::unique_ptr<ReadApi> read_api_;
   std::unique_ptr<AlertingRuntime> alerting_;
   std::unique_ptr<AlertsApi> alerts_api_;
+  RecordingRouteControl route_control_;  // until release management lands
+  std::unique_ptr<ActionDispatcher> dispatcher_;
+  std::unique_ptr<IncidentService> incidents_;
+  std::atomic<IncidentService*> incidents_ready_{nullptr};
+  std::unique_ptr<IncidentsApi> incidents_api_;
   std::atomic<EventStore*> store_for_reads_{nullptr};
   std::unique_ptr<IngestPipeline> pipeline_;
   std::unique_ptr<EventsApi> events_api_;

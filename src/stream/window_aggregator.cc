@@ -77,9 +77,7 @@ void WindowAggregator::AddTo(std::deque<Bucket>& ring, int64_t second, const Eve
   while (!ring.empty() && ring.front().second <= second - keep_seconds) ring.pop_front();
 }
 
-void WindowAggregator::Add(std::span<const Event> events) {
-  Add(events, std::vector<bool>());
-}
+void WindowAggregator::Add(std::span<const Event> events) { Add(events, std::vector<bool>()); }
 
 void WindowAggregator::Add(std::span<const Event> events, const std::vector<bool>& is_new) {
   const int64_t now_s = clock_.NowNanos() / 1'000'000'000;
@@ -137,7 +135,8 @@ void WindowAggregator::QueryRange(
 void WindowAggregator::ExpireIdle() {
   const int64_t now_s = clock_.NowNanos() / 1'000'000'000;
   std::lock_guard<std::mutex> lock(mu_);
-  std::erase_if(keys_, [&](const auto& kv) { return kv.second.last_second <= now_s - kCoarseSeconds; });
+  std::erase_if(keys_,
+                [&](const auto& kv) { return kv.second.last_second <= now_s - kCoarseSeconds; });
 }
 
 int64_t WindowAggregator::HistoryNs() const {

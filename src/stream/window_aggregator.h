@@ -5,12 +5,12 @@
 // Per key (tenant, use_case, layer, release, model, tool, base error class, metric — the rollup
 // key) two rings of buckets by *arrival* time from the injected Clock: 1-second buckets for the
 // last 5 minutes and 10-second buckets for the last 2 hours (a window of up to 1 h plus a
-// baseline before it). A window (now − W, now] holds the buckets that start inside it. Only buckets that saw events exist, so
-// memory grows with active keys × buckets and never with events. A bucket holds count, errors,
-// retries, refusals, tokens, cost, business value, collisions and a compact latency sketch
-// (sparse DDSketch bins, merged into a LatencySketch at query time).
-// Keys idle for longer than the longest window expire; at most `max_keys` keys are kept and
-// events of further keys are dropped and counted (dropped_events()).
+// baseline before it). A window (now − W, now] holds the buckets that start inside it. Only buckets
+// that saw events exist, so memory grows with active keys × buckets and never with events. A bucket
+// holds count, errors, retries, refusals, tokens, cost, business value, collisions and a compact
+// latency sketch (sparse DDSketch bins, merged into a LatencySketch at query time). Keys idle for
+// longer than the longest window expire; at most `max_keys` keys are kept and events of further
+// keys are dropped and counted (dropped_events()).
 //
 // Query(): merges the buckets inside [now − window, now] of every key accepted by a predicate,
 // windows ≤ 5 min at 1 s resolution, longer ones at 10 s. Thread-safety: all methods may be
@@ -61,8 +61,8 @@ struct WindowResult {
 
 class WindowAggregator {
  public:
-  static constexpr int64_t kFineSeconds = 300;    // 1 s buckets
-  static constexpr int64_t kCoarseSeconds = 7200; // 10 s buckets: a 1 h window + 1 h baseline
+  static constexpr int64_t kFineSeconds = 300;     // 1 s buckets
+  static constexpr int64_t kCoarseSeconds = 7200;  // 10 s buckets: a 1 h window + 1 h baseline
   static constexpr int64_t kCoarseWidth = 10;
 
   WindowAggregator(const Clock& clock, size_t max_keys = 100'000);
@@ -101,8 +101,7 @@ class WindowAggregator {
     std::deque<Bucket> coarse;  // 10 s buckets, oldest first
     int64_t last_second = 0;
   };
-  static void AddTo(std::deque<Bucket>& ring, int64_t second, const Event& e,
-                    int64_t keep_seconds);
+  static void AddTo(std::deque<Bucket>& ring, int64_t second, const Event& e, int64_t keep_seconds);
 
   const Clock& clock_;
   const size_t max_keys_;

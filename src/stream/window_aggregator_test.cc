@@ -25,12 +25,13 @@ struct Totals {
 
 Totals Sum(const WindowAggregator& w, int64_t window_ns, int64_t end_ago_ns = 0) {
   Totals t;
-  w.QueryRange(window_ns, end_ago_ns, [](const RollupKey&) { return true; },
-               [&](const RollupKey&, const WindowResult& r) {
-                 t.count += r.stats.count;
-                 t.errors += r.stats.errors;
-                 t.latency.Merge(r.latency);
-               });
+  w.QueryRange(
+      window_ns, end_ago_ns, [](const RollupKey&) { return true; },
+      [&](const RollupKey&, const WindowResult& r) {
+        t.count += r.stats.count;
+        t.errors += r.stats.errors;
+        t.latency.Merge(r.latency);
+      });
   return t;
 }
 
@@ -80,8 +81,9 @@ TEST(WindowAggregatorTest, KeysAreSeparatedAndFiltered) {
   WindowAggregator w(clock);
   w.Add(std::vector<Event>{Task(true, 1, "refund-bot"), Task(false, 1, "faq")});
   uint64_t refund = 0;
-  w.Query(60 * kSec, [](const RollupKey& k) { return k.use_case == "refund-bot"; },
-          [&](const RollupKey&, const WindowResult& r) { refund += r.stats.count; });
+  w.Query(
+      60 * kSec, [](const RollupKey& k) { return k.use_case == "refund-bot"; },
+      [&](const RollupKey&, const WindowResult& r) { refund += r.stats.count; });
   EXPECT_EQ(refund, 1u);
   EXPECT_EQ(w.keys(), 2u);
 }

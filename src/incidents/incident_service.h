@@ -1,0 +1,91 @@
+#pragma once
+// IncidentService: incidents and their timelines, kept in the StateStore (component
+// "incidents").
+//
+// A P1 or P2 firing opens an incident for its use case, or joins the open one for that use case;
+// P3 firings only ticket. Every alert firing/resolution and every action the dispatcher ran for
+// a firing is appended to the timeline with its actor and timing. People open incidents by hand,
+// post updates and resolve them. Clocks (from the timeline, against slo_targets): switchback —
+// until the first successful rollback or degrade; first update — until the first update written
+// by a person; recovery — until resolution.
+//
+// Thread-safety: all methods may be called from any thread (the ticker, the dispatcher's worker,
+// HTTP handlers); each change is one StateStore transaction.
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alerting/action_dispatcher.h"
+#include "alerting/rule_engine.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "storage/state_store.h"
+
+namespace vigil {
+
+struct TimelineEntry {
+  int64_t ts_ns = 0;
+  std::string kind;   // opened | alert_fired | alert_resolved | action | update | resolved
+  std::string actor;  // "alert:RULE", "vigil", or a token name
+  std::string summary;
+  std::string detail_json;  // structured detail ("{}" when none)
+};
+
+struct Incident {
+  int64_t id = 0;
+  std::string use_case;
+  std::string tenant;    // empty: spans tenants
+  std::string severity;  // P1 | P2 | P3
+  std::string status;    // open | resolved
+  std::string title;
+  std::string opened_by;
+  int64_t opened_at_ns = 0;
+  int64_t resolved_at_ns = 0;
+  std::vector<TimelineEntry> timeline;  // filled by Get()
+};
+
+struct IncidentClock {
+  std::string name;  // switchback | first_update | recovery
+  int64_t target_ns = 0;
+  int64_t elapsed_ns = 0;  // to the stopping event, or to now while running
+  bool stopped = false;
+  bool met() const { return elapsed_ns <= target_ns; }
+};
+
+class IncidentService {
+ public:
+  static Result<std::unique_ptr<IncidentService>> Create(StateStore& store, const Clock& clock,
+                                                         SloTargets targets);
+
+  // Alert engine and dispatcher hooks.
+  void OnAlertTransition(const AlertTransition& t, const RuleSpec& rule);
+  void OnAction(const ActionRecord& record);
+
+  Result<int64_t> Open(const std::string& use_case, const std::string& tenant,
+                       const std::string& severity, const std::string& title,
+                       const std::string& actor);
+  Status AddUpdate(int64_t id, const std::string& text, const std::string& actor);
+  Status Resolve(int64_t id, const std::string& summary, const std::string& actor);
+
+  Result<std::vector<Incident>> List(const std::string& status_filter);
+  Result<Incident> Get(int64_t id);
+  std::vector<IncidentClock> Clocks(const Incident& incident) const;
+
+ private:
+  IncidentService(StateStore& store, const Clock& clock, SloTargets targets)
+      : store_(store), clock_(clock), targets_(targets) {}
+  Status Append(SqliteDb& db, int64_t id, const TimelineEntry& entry);
+  Result<int64_t> FindOpen(SqliteDb& db, const std::string& use_case);
+
+  StateStore& store_;
+  const Clock& clock_;
+  const SloTargets targets_;
+  std::mutex mu_;
+  std::map<std::pair<std::string, uint64_t>, int64_t> incident_of_firing_;
+};
+
+}  // namespace vigil

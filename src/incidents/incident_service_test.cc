@@ -1,0 +1,117 @@
+#include "incidents/incident_service.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace vigil {
+namespace {
+
+constexpr int64_t kSec = 1'000'000'000;
+
+class IncidentServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/vigil-inc-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    auto store = StateStore::Open(dir_ + "/v.db", {});
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(store).value();
+    auto service = IncidentService::Create(*store_, clock_, SloTargets{});
+    ASSERT_TRUE(service.ok()) << service.status().ToString();
+    service_ = std::move(service).value();
+  }
+  void TearDown() override {
+    service_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  static AlertTransition Firing(const std::string& id, uint64_t firing) {
+    AlertTransition t;
+    t.from = AlertState::kInactive;
+    t.alert.id = id;
+    t.alert.rule = id;
+    t.alert.state = AlertState::kFiring;
+    t.alert.firing_id = firing;
+    t.alert.evidence.value = 0.42;
+    t.alert.evidence.threshold = "> 0.2";
+    t.alert.evidence.window_ns = 30 * kSec;
+    return t;
+  }
+  static RuleSpec Rule(const std::string& name, Tier tier, const std::string& use_case) {
+    RuleSpec r;
+    r.name = name;
+    r.tier = tier;
+    r.use_case = use_case;
+    return r;
+  }
+
+  std::string dir_;
+  FakeClock clock_{1'795'880'840 * kSec};
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<IncidentService> service_;
+};
+
+TEST_F(IncidentServiceTest, P1FiringOpensAnIncidentAndActionsJoinItsTimeline) {
+  RuleSpec rule = Rule("refund-errors", Tier::kP1, "refund-bot");
+  service_->OnAlertTransition(Firing("refund-errors", 1), rule);
+  clock_.Advance(kSec);
+  ActionRecord rollback{
+      "rollback", "refund-errors", "refund-errors",   1,
+      Tier::kP1,  "refund-bot",    clock_.NowNanos(), clock_.NowNanos() + 40'000'000,
+      true,       "done"};
+  service_->OnAction(rollback);
+  auto list = service_->List("open");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  auto incident = service_->Get((*list)[0].id);
+  ASSERT_TRUE(incident.ok());
+  EXPECT_EQ(incident->severity, "P1");
+  EXPECT_EQ(incident->use_case, "refund-bot");
+  ASSERT_EQ(incident->timeline.size(), 3u);
+  EXPECT_EQ(incident->timeline[0].kind, "opened");
+  EXPECT_EQ(incident->timeline[1].kind, "alert_fired");
+  EXPECT_EQ(incident->timeline[2].kind, "action");
+  EXPECT_EQ(incident->timeline[2].summary, "rollback done");
+  auto clocks = service_->Clocks(*incident);
+  EXPECT_EQ(clocks[0].name, "switchback");
+  EXPECT_TRUE(clocks[0].stopped);
+  EXPECT_EQ(clocks[0].elapsed_ns, kSec + 40'000'000);
+  EXPECT_TRUE(clocks[0].met());
+  EXPECT_FALSE(clocks[1].stopped);  // no person has written an update yet
+}
+
+TEST_F(IncidentServiceTest, SecondFiringForTheSameUseCaseJoinsTheOpenIncident) {
+  service_->OnAlertTransition(Firing("a", 1), Rule("a", Tier::kP1, "refund-bot"));
+  service_->OnAlertTransition(Firing("b", 1), Rule("b", Tier::kP2, "refund-bot"));
+  service_->OnAlertTransition(Firing("c", 1), Rule("c", Tier::kP2, "faq"));
+  service_->OnAlertTransition(Firing("d", 1), Rule("d", Tier::kP3, "refund-bot"));  // ticket only
+  auto list = service_->List("");
+  ASSERT_EQ(list->size(), 2u);
+  auto refund = service_->Get((*list)[1].id);
+  EXPECT_EQ(refund->use_case, "refund-bot");
+  EXPECT_EQ(refund->timeline.size(), 3u);  // opened + two firings
+}
+
+TEST_F(IncidentServiceTest, PeopleUpdateAndResolve) {
+  auto id = service_->Open("refund-bot", "acme", "P2", "customers report double refunds", "alice");
+  ASSERT_TRUE(id.ok());
+  clock_.Advance(120 * kSec);
+  ASSERT_TRUE(service_->AddUpdate(*id, "rolled back to v1; watching", "alice").ok());
+  clock_.Advance(60 * kSec);
+  ASSERT_TRUE(service_->Resolve(*id, "root cause: refund tool permissions", "alice").ok());
+  EXPECT_EQ(service_->Resolve(*id, "", "alice").code(), Status::Code::kFailedPrecondition);
+  auto incident = service_->Get(*id);
+  EXPECT_EQ(incident->status, "resolved");
+  auto clocks = service_->Clocks(*incident);
+  EXPECT_TRUE(clocks[1].stopped);
+  EXPECT_EQ(clocks[1].elapsed_ns, 120 * kSec);
+  EXPECT_TRUE(clocks[2].stopped);
+  EXPECT_EQ(clocks[2].elapsed_ns, 180 * kSec);
+  EXPECT_EQ(service_->Get(999).status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(service_->AddUpdate(999, "x", "bob").code(), Status::Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace vigil

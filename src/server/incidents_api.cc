@@ -1,0 +1,211 @@
+#include "server/incidents_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/time_util.h"
+#include "server/api_util.h"
+
+namespace vigil {
+namespace {
+
+using nlohmann::json;
+
+json Time(int64_t ns) { return ns > 0 ? json(FormatRfc3339(ns)) : json(nullptr); }
+
+json IncidentJson(const Incident& i) {
+  return {{"id", i.id},
+          {"use_case", i.use_case},
+          {"tenant", i.tenant},
+          {"severity", i.severity},
+          {"status", i.status},
+          {"title", i.title},
+          {"opened_by", i.opened_by},
+          {"opened_at", Time(i.opened_at_ns)},
+          {"resolved_at", Time(i.resolved_at_ns)}};
+}
+
+bool Visible(const Principal& p, const Incident& i) {
+  return p.all_tenants || (!i.tenant.empty() && p.CanAccessTenant(i.tenant));
+}
+
+Result<int64_t> IncidentId(const HttpRequest& req) {
+  std::string text(req.PathParam("id"));
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::NotFound("no incident " + text);
+  }
+  return std::stoll(text);
+}
+
+// Parses a JSON object body; a message naming the problem otherwise.
+Result<json> Body(const HttpRequest& req) {
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return Status::InvalidArgument("the body must be a JSON object", "body");
+  }
+  return body;
+}
+
+Result<std::string> StringField(const json& body, const char* field, bool required,
+                                size_t max_len = 4096) {
+  if (!body.contains(field) || body[field].is_null()) {
+    if (required) return Status::InvalidArgument("required", field);
+    return std::string();
+  }
+  if (!body[field].is_string()) return Status::InvalidArgument("must be a string", field);
+  std::string v = body[field];
+  if (required && v.empty()) return Status::InvalidArgument("must not be empty", field);
+  if (v.size() > max_len) return Status::InvalidArgument("too long", field);
+  return v;
+}
+
+}  // namespace
+
+IncidentService* IncidentsApi::Prepare(const HttpRequest& req, Role role, Responder& respond,
+                                       const Principal** principal) {
+  HttpResponse error;
+  *principal = AuthorizeRequest(auth_, req, role, error);
+  if (*principal == nullptr) {
+    respond(std::move(error));
+    return nullptr;
+  }
+  IncidentService* service = service_.load();
+  if (service == nullptr) {
+    respond(ErrorResponse(503, "not_ready", "the store is still opening; retry shortly"));
+    return nullptr;
+  }
+  return service;
+}
+
+void IncidentsApi::List(HttpRequest& req, Responder respond) {
+  const Principal* p;
+  IncidentService* service = Prepare(req, Role::kRead, respond, &p);
+  if (service == nullptr) return;
+  const std::string* status = req.Query("status");
+  if (status && *status != "open" && *status != "resolved") {
+    return respond(ErrorResponse(400, "invalid_field", "must be open or resolved", "status"));
+  }
+  Result<std::vector<Incident>> list = service->List(status ? *status : "");
+  if (!list.ok()) return respond(StatusResponse(list.status()));
+  json out = json::array();
+  for (const Incident& i : *list) {
+    if (Visible(*p, i)) out.push_back(IncidentJson(i));
+  }
+  HttpResponse r;
+  r.body = json{{"incidents", out}}.dump();
+  respond(std::move(r));
+}
+
+void IncidentsApi::Get(HttpRequest& req, Responder respond) {
+  const Principal* p;
+  IncidentService* service = Prepare(req, Role::kRead, respond, &p);
+  if (service == nullptr) return;
+  Result<int64_t> id = IncidentId(req);
+  if (!id.ok()) return respond(StatusResponse(id.status()));
+  Result<Incident> incident = service->Get(*id);
+  if (!incident.ok() || !Visible(*p, *incident)) {
+    return respond(ErrorResponse(404, "not_found", "no incident " + std::to_string(*id)));
+  }
+  json body = IncidentJson(*incident);
+  json timeline = json::array();
+  for (const TimelineEntry& e : incident->timeline) {
+    json detail = json::parse(e.detail_json, nullptr, false);
+    timeline.push_back({{"time", FormatRfc3339(e.ts_ns)},
+                        {"kind", e.kind},
+                        {"actor", e.actor},
+                        {"summary", e.summary},
+                        {"detail", detail.is_discarded() ? json::object() : detail}});
+  }
+  json clocks = json::array();
+  for (const IncidentClock& c : service->Clocks(*incident)) {
+    clocks.push_back({{"name", c.name},
+                      {"target", FormatDuration(c.target_ns)},
+                      {"elapsed_s", static_cast<double>(c.elapsed_ns) / 1e9},
+                      {"stopped", c.stopped},
+                      {"met", c.met()}});
+  }
+  body["timeline"] = timeline;
+  body["clocks"] = clocks;
+  HttpResponse r;
+  r.body = body.dump();
+  respond(std::move(r));
+}
+
+void IncidentsApi::Open(HttpRequest& req, Responder respond) {
+  const Principal* p;
+  IncidentService* service = Prepare(req, Role::kOperate, respond, &p);
+  if (service == nullptr) return;
+  Result<json> body = Body(req);
+  if (!body.ok()) return respond(StatusResponse(body.status()));
+  Result<std::string> use_case = StringField(*body, "use_case", true, 256);
+  Result<std::string> title = StringField(*body, "title", true);
+  Result<std::string> severity = StringField(*body, "severity", false, 2);
+  Result<std::string> tenant = StringField(*body, "tenant", false, 256);
+  for (const Status* st :
+       {&use_case.status(), &title.status(), &severity.status(), &tenant.status()}) {
+    if (!st->ok()) return respond(StatusResponse(*st));
+  }
+  std::string sev = severity->empty() ? "P2" : *severity;
+  if (sev != "P1" && sev != "P2" && sev != "P3") {
+    return respond(ErrorResponse(400, "invalid_field", "must be P1, P2 or P3", "severity"));
+  }
+  std::string scope = *tenant;
+  if (scope.empty()) scope = p->SingleTenant();
+  if (!scope.empty() && !p->CanAccessTenant(scope)) {
+    return respond(StatusResponse(Authenticator::RequireTenant(*p, scope)));
+  }
+  Result<int64_t> id = service->Open(*use_case, scope, sev, *title, p->name);
+  if (!id.ok()) return respond(StatusResponse(id.status()));
+  HttpResponse r;
+  r.status = 201;
+  r.body = json{{"id", *id}}.dump();
+  r.headers.emplace_back("Location", "/v1/incidents/" + std::to_string(*id));
+  respond(std::move(r));
+}
+
+void IncidentsApi::Update(HttpRequest& req, Responder respond) {
+  const Principal* p;
+  IncidentService* service = Prepare(req, Role::kOperate, respond, &p);
+  if (service == nullptr) return;
+  Result<int64_t> id = IncidentId(req);
+  if (!id.ok()) return respond(StatusResponse(id.status()));
+  Result<Incident> incident = service->Get(*id);
+  if (!incident.ok() || !Visible(*p, *incident)) {
+    return respond(ErrorResponse(404, "not_found", "no incident " + std::to_string(*id)));
+  }
+  Result<json> body = Body(req);
+  if (!body.ok()) return respond(StatusResponse(body.status()));
+  Result<std::string> text = StringField(*body, "text", true);
+  if (!text.ok()) return respond(StatusResponse(text.status()));
+  Status st = service->AddUpdate(*id, *text, p->name);
+  if (!st.ok()) return respond(StatusResponse(st));
+  HttpResponse r;
+  r.status = 201;
+  r.body = R"({"ok":true})";
+  respond(std::move(r));
+}
+
+void IncidentsApi::Resolve(HttpRequest& req, Responder respond) {
+  const Principal* p;
+  IncidentService* service = Prepare(req, Role::kOperate, respond, &p);
+  if (service == nullptr) return;
+  Result<int64_t> id = IncidentId(req);
+  if (!id.ok()) return respond(StatusResponse(id.status()));
+  Result<Incident> incident = service->Get(*id);
+  if (!incident.ok() || !Visible(*p, *incident)) {
+    return respond(ErrorResponse(404, "not_found", "no incident " + std::to_string(*id)));
+  }
+  json body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return respond(ErrorResponse(400, "invalid_field", "the body must be a JSON object", "body"));
+  }
+  Result<std::string> summary = StringField(body, "summary", false);
+  if (!summary.ok()) return respond(StatusResponse(summary.status()));
+  Status st = service->Resolve(*id, *summary, p->name);
+  if (!st.ok()) return respond(StatusResponse(st));
+  HttpResponse r;
+  r.body = R"({"ok":true})";
+  respond(std::move(r));
+}
+
+}  // namespace vigil

@@ -1,0 +1,34 @@
+#pragma once
+// Incident endpoints (docs/api.md#incidents): GET /v1/incidents[?status=], GET
+// /v1/incidents/{id} (role read); POST /v1/incidents, POST /v1/incidents/{id}/updates, POST
+// /v1/incidents/{id}/resolve (role operate; the token's name is the actor on the timeline).
+// Tenant scope: tenant-scoped tokens see incidents of their tenants only; incidents that span
+// tenants need a "*" token.
+
+#include <atomic>
+
+#include "auth/auth.h"
+#include "incidents/incident_service.h"
+#include "server/http/http_types.h"
+
+namespace vigil {
+
+class IncidentsApi {
+ public:
+  IncidentsApi(const Authenticator& auth, const std::atomic<IncidentService*>& service)
+      : auth_(auth), service_(service) {}
+  void List(HttpRequest& req, Responder respond);
+  void Get(HttpRequest& req, Responder respond);
+  void Open(HttpRequest& req, Responder respond);
+  void Update(HttpRequest& req, Responder respond);
+  void Resolve(HttpRequest& req, Responder respond);
+
+ private:
+  // Authenticates with `role`, checks readiness and (for {id} routes) scope; null on failure.
+  IncidentService* Prepare(const HttpRequest& req, Role role, Responder& respond,
+                           const Principal** principal);
+  const Authenticator& auth_;
+  const std::atomic<IncidentService*>& service_;
+};
+
+}  // namespace vigil
