@@ -63,6 +63,18 @@ struct RuleSpec {
   std::vector<std::string> actions;  // overrides the tier's action list when non-empty
 };
 
+// A notification receiver (alerting.notify.NAME). notify_oncall delivers to the channel named
+// "oncall", ticket to "ticket".
+struct NotifyChannel {
+  std::string name;
+  std::string kind;  // pagerduty_v2 | alertmanager | webhook
+  std::string url;
+  std::string routing_key_env;  // pagerduty_v2: the integration key's environment variable
+  std::map<std::string, std::string> headers;
+  int64_t timeout_ns = 5LL * 1'000'000'000;
+  int64_t max_age_ns = 24LL * 3600 * 1'000'000'000;  // give up retrying after this
+};
+
 struct AlertingConfig {
   int64_t evaluation_interval_ns = 250LL * 1'000'000;
   size_t max_keys = 100'000;
@@ -72,6 +84,7 @@ struct AlertingConfig {
       {Tier::kP3, {"ticket"}},
   };
   std::vector<RuleSpec> rules;
+  std::map<std::string, NotifyChannel> channels;
 };
 
 }  // namespace vigil

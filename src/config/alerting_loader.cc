@@ -154,9 +154,11 @@ void LoadAlerting(YamlChecker& c, const YAML::Node& node, AlertingConfig& out,
   YAML::Node notify = node["notify"];
   if (notify.IsDefined() && notify.IsMap()) {
     for (const auto& kv : notify) {
-      std::string p = "alerting.notify." + kv.first.Scalar();
+      NotifyChannel ch;
+      ch.name = kv.first.Scalar();
+      std::string p = "alerting.notify." + ch.name;
       if (!c.CheckMap(kv.second, p,
-                      {"kind", "url", "routing_key_env", "headers", "timeout", "severity"})) {
+                      {"kind", "url", "routing_key_env", "headers", "timeout", "max_age"})) {
         continue;
       }
       if (auto kind = c.String(kv.second, p, "kind", true)) {
@@ -164,11 +166,28 @@ void LoadAlerting(YamlChecker& c, const YAML::Node& node, AlertingConfig& out,
           c.Problem(kv.second["kind"], p + ".kind",
                     "must be pagerduty_v2, alertmanager or webhook");
         }
+        ch.kind = *kind;
       }
-      c.String(kv.second, p, "url", true);
-      c.Duration(kv.second, p, "timeout");
+      if (auto url = c.String(kv.second, p, "url", true)) {
+        if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0) {
+          c.Problem(kv.second["url"], p + ".url", "must be an http:// or https:// URL");
+        }
+        ch.url = *url;
+      }
+      if (auto v = c.String(kv.second, p, "routing_key_env")) ch.routing_key_env = *v;
+      if (ch.kind == "pagerduty_v2" && ch.routing_key_env.empty()) {
+        c.Problem(kv.second, p + ".routing_key_env", "pagerduty_v2 needs routing_key_env");
+      }
+      YAML::Node headers = kv.second["headers"];
+      if (headers.IsDefined() && !headers.IsMap()) {
+        c.Problem(headers, p + ".headers", "must be a mapping of header name to value");
+      } else if (headers.IsDefined()) {
+        for (const auto& h : headers) ch.headers[h.first.Scalar()] = h.second.Scalar();
+      }
+      if (auto v = c.Duration(kv.second, p, "timeout")) ch.timeout_ns = *v;
+      if (auto v = c.Duration(kv.second, p, "max_age")) ch.max_age_ns = *v;
+      out.channels[ch.name] = ch;
     }
-    notes.push_back("alerting.notify: checked; notification delivery is not built yet");
   } else if (notify.IsDefined()) {
     c.Problem(notify, "alerting.notify", "must be a mapping of channel name to settings");
   }

@@ -69,7 +69,6 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   read_api_ = std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases);
   alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
   alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
-  dispatcher_ = std::make_unique<ActionDispatcher>(route_control_, nullptr, clock_, &metrics_);
   incidents_api_ = std::make_unique<IncidentsApi>(auth_, incidents_ready_);
   metrics_.AddCallbackGauge("process_resident_memory_bytes", "Resident set size in bytes.",
                             [] { return ProcStatusBytes("VmRSS:"); });
@@ -225,6 +224,17 @@ void VigilServer::OpenStores() {
     return;
   }
   incidents_ = std::move(incidents).value();
+  Result<std::unique_ptr<OutboxNotifier>> notifier = OutboxNotifier::Create(
+      *state_store_, config_.alerting.channels, clock_, &metrics_,
+      [](const char* name) { return static_cast<const char*>(std::getenv(name)); });
+  if (!notifier.ok()) {
+    Fail(
+        Status::Internal("cannot prepare the notification outbox: " + notifier.status().message()));
+    return;
+  }
+  notifier_ = std::move(notifier).value();
+  dispatcher_ =
+      std::make_unique<ActionDispatcher>(route_control_, notifier_.get(), clock_, &metrics_);
   incidents_ready_.store(incidents_.get());
   // The incident is opened before the actions run, so their records join its timeline.
   dispatcher_->AddSink([this](const ActionRecord& r) { incidents_->OnAction(r); });
@@ -236,6 +246,7 @@ void VigilServer::OpenStores() {
     }
   });
   dispatcher_->Start();
+  notifier_->Start();
   pipeline_->Start();
   alerting_->Start();
   ready_.store(true);
@@ -268,6 +279,7 @@ void VigilServer::Shutdown() {
   if (pipeline_) pipeline_->Stop();
   if (alerting_) alerting_->Stop();
   if (dispatcher_) dispatcher_->Stop();
+  if (notifier_) notifier_->Stop();
   if (http_) http_->Stop(std::chrono::milliseconds(5000));
   std::error_code ec;
   std::filesystem::remove(std::filesystem::path(options_.data_dir) / "vigil.addr", ec);

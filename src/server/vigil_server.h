@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "incidents/incident_service.h"
+#include "notify/outbox_notifier.h"
 #include "ingest/collision_detector.h"
 #include "ingest/ingest_pipeline.h"
 #include "metrics/metrics.h"
@@ -80,6 +81,7 @@ class VigilServer {
   std::unique_ptr<AlertingRuntime> alerting_;
   std::unique_ptr<AlertsApi> alerts_api_;
   RecordingRouteControl route_control_;  // until release management lands
+  std::unique_ptr<OutboxNotifier> notifier_;
   std::unique_ptr<ActionDispatcher> dispatcher_;
   std::unique_ptr<IncidentService> incidents_;
   std::atomic<IncidentService*> incidents_ready_{nullptr};
