@@ -34,7 +34,12 @@ TEST(ConfigTest, ExampleConfigIsValid) {
   EXPECT_DOUBLE_EQ(c.config.pricing["m-large"].output_per_mtok, 15.0);
   // Inactive sections are noted, not silently dropped.
   EXPECT_TRUE(std::any_of(c.config.notes.begin(), c.config.notes.end(),
-                          [](const std::string& n) { return n.rfind("alerting", 0) == 0; }));
+                          [](const std::string& n) { return n.rfind("redaction", 0) == 0; }));
+  // The seed's default rules ship in the example.
+  EXPECT_GE(c.config.alerting.rules.size(), 9u);
+  EXPECT_EQ(c.config.alerting.channels.count("oncall"), 1u);
+  EXPECT_EQ(c.config.alerting.evaluation_interval_ns, 250'000'000);
+  EXPECT_EQ(c.config.slo_targets.switchback_ns, 300'000'000'000);
 }
 
 TEST(ConfigTest, EmptyObjectGivesDefaults) {
