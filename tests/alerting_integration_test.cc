@@ -210,6 +210,45 @@ TEST_F(AlertingTest, IncidentsOpenedByHandRespectTenants) {
   EXPECT_EQ(c.Get("/v1/incidents/999", {"Authorization: Bearer ops-s"})->status, 404);
 }
 
+TEST_F(AlertingTest, AnAlertmanagerWebhookOpensAnIncidentAndRunsTheActionMap) {
+  HttpClient c(vigil_->base_url());
+  const std::string firing = R"({"version":"4","status":"firing","receiver":"vigil","alerts":[
+    {"status":"firing","labels":{"alertname":"RefundApiDown","severity":"critical","use_case":"refund-bot"},
+     "annotations":{"summary":"refund API 5xx"},"startsAt":"2026-11-28T15:00:00Z","fingerprint":"abc123"}]})";
+  auto r = c.Request("POST", "/v1/alertmanager", firing,
+                     {"Authorization: Bearer alice-s", "Content-Type: application/json"});
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["transitions"], 1);
+  // Sent again (Alertmanager repeats): no second firing.
+  r = c.Request("POST", "/v1/alertmanager", firing, {"Authorization: Bearer alice-s"});
+  EXPECT_EQ(json::parse(r->body)["transitions"], 0);
+  json incident;
+  ASSERT_TRUE(WaitFor([&] {
+    json list = json::parse(c.Get("/v1/incidents", {"Authorization: Bearer ops-s"})->body);
+    if (list["incidents"].empty()) return false;
+    incident =
+        json::parse(c.Get("/v1/incidents/" + std::to_string(list["incidents"][0]["id"].get<int>()),
+                          {"Authorization: Bearer ops-s"})
+                        ->body);
+    return incident["timeline"].size() >= 5;
+  }));
+  EXPECT_EQ(incident["severity"], "P1");
+  EXPECT_EQ(incident["use_case"], "refund-bot");
+  EXPECT_EQ(incident["timeline"][1]["actor"], "alert:alertmanager:RefundApiDown");
+  std::string resolved = firing;
+  for (size_t p; (p = resolved.find("firing")) != std::string::npos;)
+    resolved.replace(p, 6, "resolved");
+  r = c.Request("POST", "/v1/alertmanager", resolved, {"Authorization: Bearer alice-s"});
+  EXPECT_EQ(json::parse(r->body)["transitions"], 1);
+  // Bad payloads name the field; a read-only token is refused.
+  EXPECT_EQ(c.Request("POST", "/v1/alertmanager", R"({"alerts":[{"labels":{}}]})",
+                      {"Authorization: Bearer alice-s"})
+                ->status,
+            400);
+  EXPECT_EQ(c.Request("POST", "/v1/alertmanager", firing, {"Authorization: Bearer ops-s"})->status,
+            403);
+}
+
 TEST_F(AlertingTest, RulesListShowsEffectiveActions) {
   HttpClient c(vigil_->base_url());
   auto r = c.Get("/v1/rules", {"Authorization: Bearer ops-s"});

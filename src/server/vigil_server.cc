@@ -70,6 +70,9 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
   alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
   incidents_api_ = std::make_unique<IncidentsApi>(auth_, incidents_ready_);
+  alertmanager_api_ = std::make_unique<AlertmanagerApi>(
+      auth_, clock_,
+      [this](const AlertTransition& t, const RuleSpec& rule) { HandleTransition(t, rule); });
   metrics_.AddCallbackGauge("process_resident_memory_bytes", "Resident set size in bytes.",
                             [] { return ProcStatusBytes("VmRSS:"); });
   metrics_.AddCallbackGauge("vigil_process_peak_resident_memory_bytes",
@@ -127,6 +130,12 @@ void VigilServer::RegisterRoutes() {
   });
   router_.Add("GET", "/v1/rules", [this](HttpRequest& req, Responder respond) {
     alerts_api_->Rules(req, std::move(respond));
+  });
+  router_.Add("POST", "/v1/alertmanager", [this](HttpRequest& req, Responder respond) {
+    if (!ready_.load()) {
+      return respond(ErrorResponse(503, "not_ready", "the store is still opening; retry shortly"));
+    }
+    alertmanager_api_->Post(req, std::move(respond));
   });
   router_.Add("GET", "/v1/incidents", [this](HttpRequest& req, Responder respond) {
     incidents_api_->List(req, std::move(respond));
@@ -240,9 +249,7 @@ void VigilServer::OpenStores() {
   dispatcher_->AddSink([this](const ActionRecord& r) { incidents_->OnAction(r); });
   alerting_->AddListener([this](const AlertTransition& t) {
     for (const RuleSpec& rule : alerting_->engine().Rules()) {
-      if (rule.name != t.alert.rule) continue;
-      incidents_->OnAlertTransition(t, rule);
-      dispatcher_->OnTransition(t, rule, alerting_->config());
+      if (rule.name == t.alert.rule) HandleTransition(t, rule);
     }
   });
   dispatcher_->Start();
@@ -252,6 +259,12 @@ void VigilServer::OpenStores() {
   ready_.store(true);
   spdlog::info("store ready: {} ({} events, synchronous={})", sqlite_path_,
                count.ok() ? *count : -1, config_.storage.synchronous);
+}
+
+void VigilServer::HandleTransition(const AlertTransition& t, const RuleSpec& rule) {
+  if (incidents_ == nullptr || dispatcher_ == nullptr) return;  // not ready yet
+  incidents_->OnAlertTransition(t, rule);
+  dispatcher_->OnTransition(t, rule, alerting_->config());
 }
 
 void VigilServer::Fail(Status status) {

@@ -21,11 +21,12 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "incidents/incident_service.h"
-#include "notify/outbox_notifier.h"
 #include "ingest/collision_detector.h"
 #include "ingest/ingest_pipeline.h"
 #include "metrics/metrics.h"
+#include "notify/outbox_notifier.h"
 #include "server/alerting_runtime.h"
+#include "server/alertmanager_api.h"
 #include "server/alerts_api.h"
 #include "server/events_api.h"
 #include "server/http/http_server.h"
@@ -64,6 +65,8 @@ class VigilServer {
   void RegisterRoutes();
   void OpenStores();
   void Fail(Status status);
+  // One alert transition into incidents and the action map (rules and external alerts alike).
+  void HandleTransition(const AlertTransition& t, const RuleSpec& rule);
 
   Config config_;
   ServeOptions options_;
@@ -86,6 +89,7 @@ class VigilServer {
   std::unique_ptr<IncidentService> incidents_;
   std::atomic<IncidentService*> incidents_ready_{nullptr};
   std::unique_ptr<IncidentsApi> incidents_api_;
+  std::unique_ptr<AlertmanagerApi> alertmanager_api_;
   std::atomic<EventStore*> store_for_reads_{nullptr};
   std::unique_ptr<IngestPipeline> pipeline_;
   std::unique_ptr<EventsApi> events_api_;
