@@ -38,10 +38,12 @@ int RunServe(const ServeArgs& args) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   ServeOptions options;
+  options.config_path = args.config_path;
   options.data_dir = args.data_dir;
   options.listen_override = args.listen;
   Result<std::unique_ptr<VigilServer>> server =
@@ -57,10 +59,19 @@ int RunServe(const ServeArgs& args) {
   }
   std::atomic<bool> stop{false};
   std::thread signal_waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    stop.store(true);
+    for (;;) {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      if (sig == SIGHUP) {
+        // Reload in place; a config with problems changes nothing (Reload logs why).
+        Status st = (*server)->Reload();
+        if (!st.ok()) spdlog::warn("SIGHUP: {}", st.message());
+        continue;
+      }
+      spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      stop.store(true);
+      return;
+    }
   });
   Status fatal = (*server)->Wait(stop);
   (*server)->Shutdown();

@@ -137,6 +137,25 @@ void VigilServer::RegisterRoutes() {
     }
     alertmanager_api_->Post(req, std::move(respond));
   });
+  router_.Add("POST", "/v1/admin/reload", [this](HttpRequest& req, Responder respond) {
+    HttpResponse error;
+    if (AuthorizeRequest(auth_, req, Role::kAdmin, error) == nullptr) {
+      return respond(std::move(error));
+    }
+    std::vector<std::string> applied;
+    Status st = Reload(&applied);
+    if (!st.ok()) return respond(ErrorResponse(400, "invalid_config", st.message(), "config"));
+    std::string body = "{\"reloaded\":true,\"applied\":[";
+    for (size_t i = 0; i < applied.size(); ++i) {
+      body += (i ? ",\"" : "\"") + applied[i] + "\"";
+    }
+    body +=
+        "],\"restart_needed_for\":[\"server\",\"storage\",\"auth\",\"ingest\","
+        "\"alerting.notify\"]}";
+    HttpResponse r;
+    r.body = body;
+    respond(std::move(r));
+  });
   router_.Add("GET", "/v1/incidents", [this](HttpRequest& req, Responder respond) {
     incidents_api_->List(req, std::move(respond));
   });
@@ -259,6 +278,29 @@ void VigilServer::OpenStores() {
   ready_.store(true);
   spdlog::info("store ready: {} ({} events, synchronous={})", sqlite_path_,
                count.ok() ? *count : -1, config_.storage.synchronous);
+}
+
+Status VigilServer::Reload(std::vector<std::string>* applied) {
+  if (options_.config_path.empty()) return Status::FailedPrecondition("no config file to reload");
+  LoadedConfig loaded = LoadConfigFromFile(options_.config_path);
+  if (!loaded.ok()) {
+    std::string problems;
+    for (const ConfigProblem& p : loaded.problems) {
+      spdlog::warn("reload refused: {}: {}", options_.config_path, p.ToString());
+      if (!problems.empty()) problems += "; ";
+      problems += p.ToString();
+    }
+    return Status::InvalidArgument(std::to_string(loaded.problems.size()) +
+                                   " problem(s), nothing changed: " + problems);
+  }
+  alerting_->Reload(loaded.config.alerting);
+  std::vector<std::string> done = {
+      "alerting.rules (" + std::to_string(loaded.config.alerting.rules.size()) + ")",
+      "alerting.action_map", "alerting.evaluation_interval"};
+  spdlog::info("config reloaded from {}: {} rules", options_.config_path,
+               loaded.config.alerting.rules.size());
+  if (applied != nullptr) *applied = done;
+  return Status::Ok();
 }
 
 void VigilServer::HandleTransition(const AlertTransition& t, const RuleSpec& rule) {

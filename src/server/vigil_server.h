@@ -39,6 +39,7 @@
 namespace vigil {
 
 struct ServeOptions {
+  std::string config_path;  // re-read by Reload()
   std::string data_dir = "data";
   std::string listen_override;  // --listen
 };
@@ -52,6 +53,10 @@ class VigilServer {
 
   Status Start();
   void Shutdown();
+  // Re-reads the config file and applies what can change while running (alerting rules, action
+  // map, evaluation interval); windows and alert state of unchanged rules survive. A file with
+  // problems changes nothing: the problems are returned (as InvalidArgument) and logged.
+  Status Reload(std::vector<std::string>* applied = nullptr);
   // Blocks until a fatal error (e.g. the store cannot be opened) or `stop` becomes true;
   // returns the fatal error or Ok.
   Status Wait(const std::atomic<bool>& stop);

@@ -85,6 +85,15 @@ bool VigilProcess::WaitReady(std::chrono::milliseconds timeout) {
       timeout);
 }
 
+void VigilProcess::RewriteConfig(const std::string& yaml) {
+  std::ofstream(config_path_ + ".tmp") << yaml;
+  std::filesystem::rename(config_path_ + ".tmp", config_path_);
+}
+
+void VigilProcess::SendSignal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
 void VigilProcess::Kill9() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);

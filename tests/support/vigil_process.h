@@ -42,6 +42,9 @@ class VigilProcess {
   // Waits until GET /readyz answers 200.
   bool WaitReady(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   void Kill9();
+  // Replaces the config file (the running process sees it on reload).
+  void RewriteConfig(const std::string& yaml);
+  void SendSignal(int signal);
   // SIGTERM and wait; returns the exit status (or -1).
   int Terminate();
 
