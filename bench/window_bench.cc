@@ -65,8 +65,9 @@ int Main(int argc, char** argv) {
   // One query over every key, as a tick of a broad rule does.
   t0 = SteadyClock::now();
   uint64_t seen = 0;
-  windows.Query(30'000'000'000, [](const RollupKey&) { return true; },
-                [&](const RollupKey&, const WindowResult& r) { seen += r.stats.count; });
+  windows.Query(
+      30'000'000'000, [](const RollupKey&) { return true; },
+      [&](const RollupKey&, const WindowResult& r) { seen += r.stats.count; });
   double query_ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
 
   std::printf("window: %zu events, %zu active keys, fake clock advancing 1 s per %zu events\n",
@@ -74,10 +75,11 @@ int Main(int argc, char** argv) {
   std::printf("  WindowAggregator::Add           %12.0f events/s  (target >= 2,000,000)\n", rate);
   std::printf("  reference map<key, count>++     %12.0f events/s\n", ref_rate);
   std::printf("  ratio aggregator / reference    %12.2f\n", rate / ref_rate);
-  std::printf("  memory                          %12.0f bytes per active key (%zu buckets max)\n",
-              static_cast<double>(windows.ApproximateBytes()) / static_cast<double>(windows.keys()),
-              static_cast<size_t>(WindowAggregator::kFineSeconds +
-                                  WindowAggregator::kCoarseSeconds / WindowAggregator::kCoarseWidth));
+  std::printf(
+      "  memory                          %12.0f bytes per active key (%zu buckets max)\n",
+      static_cast<double>(windows.ApproximateBytes()) / static_cast<double>(windows.keys()),
+      static_cast<size_t>(WindowAggregator::kFineSeconds +
+                          WindowAggregator::kCoarseSeconds / WindowAggregator::kCoarseWidth));
   std::printf("  30 s query over all keys        %12.2f ms (%llu events in window)\n", query_ms,
               static_cast<unsigned long long>(seen));
   return 0;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "client/http_client.h"
+#include "common/clock.h"
 #include "support/vigil_process.h"
 
 namespace vigil::testing {
@@ -247,6 +248,43 @@ TEST_F(AlertingTest, AnAlertmanagerWebhookOpensAnIncidentAndRunsTheActionMap) {
             400);
   EXPECT_EQ(c.Request("POST", "/v1/alertmanager", firing, {"Authorization: Bearer ops-s"})->status,
             403);
+}
+
+TEST_F(AlertingTest, DiagnosisNamesTheInjectedToolAndClass) {
+  const int64_t now = SystemClock::Instance().NowNanos();
+  const int64_t min = 60LL * 1'000'000'000;
+  std::string body;
+  auto add = [&](int64_t ts, int i, bool task_fails, bool tool_fails) {
+    std::string t = std::to_string(ts), id = std::to_string(ts) + "-" + std::to_string(i);
+    body +=
+        R"({"ts":)" + t + R"(,"trace_id":"d)" + id +
+        R"(","span_id":"task","request_id":"r","use_case":"refund-bot","layer":"task","release":"v7","status":")" +
+        (task_fails ? R"(error","error_class":"tool_error")" : R"(ok")") + "}\n";
+    body +=
+        R"({"ts":)" + t + R"(,"trace_id":"d)" + id +
+        R"(","span_id":"llm","request_id":"r","use_case":"refund-bot","layer":"inference","model":"m-large","release":"v7"})"
+        "\n";
+    body +=
+        R"({"ts":)" + t + R"(,"trace_id":"d)" + id +
+        R"(","span_id":"tool","request_id":"r","use_case":"refund-bot","layer":"tool","tool":"issue_refund","release":"v7")" +
+        (tool_fails ? R"(,"status":"error","error_class":"permission_denied")" : "") + "}\n";
+  };
+  for (int i = 0; i < 300; ++i) add(now - 40 * min + i * 1'000'000'000LL, i, i % 100 == 0, false);
+  for (int i = 0; i < 200; ++i) add(now - 5 * min + i * 1'000'000'000LL, i, i % 2 == 0, i % 2 == 0);
+  HttpClient c(vigil_->base_url());
+  auto r = c.Request("POST", "/v1/events", body,
+                     {"Content-Type: application/x-ndjson", "Authorization: Bearer acme-s"});
+  ASSERT_EQ(r->status, 200) << r->body.substr(0, 500);
+  auto d = c.Get("/v1/diagnose?use_case=refund-bot&from=-10m", {"Authorization: Bearer acme-s"});
+  ASSERT_EQ(d->status, 200) << d->body;
+  json diag = json::parse(d->body);
+  const std::string summary = diag["summary"];
+  EXPECT_NE(summary.find("inference healthy"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("tool issue_refund permission_denied explains"), std::string::npos)
+      << summary;
+  EXPECT_EQ(diag["findings"][0]["layer"], "tool");
+  EXPECT_GT(diag["findings"][0]["share_of_excess"].get<double>(), 0.9);
+  EXPECT_EQ(c.Get("/v1/diagnose?baseline=soon", {"Authorization: Bearer acme-s"})->status, 400);
 }
 
 TEST_F(AlertingTest, RulesListShowsEffectiveActions) {

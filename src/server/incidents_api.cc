@@ -4,6 +4,7 @@
 
 #include "common/time_util.h"
 #include "server/api_util.h"
+#include "server/diagnose_api.h"
 
 namespace vigil {
 namespace {
@@ -126,6 +127,18 @@ void IncidentsApi::Get(HttpRequest& req, Responder respond) {
   }
   body["timeline"] = timeline;
   body["clocks"] = clocks;
+  // The diagnosis of the incident's window (from 10 minutes before it opened) against the hour
+  // before, within the incident's tenant.
+  if (EventStore* store = store_.load()) {
+    const int64_t from = incident->opened_at_ns - 600LL * kNanosPerSecond;
+    const int64_t to = incident->resolved_at_ns ? incident->resolved_at_ns : clock_.NowNanos();
+    TenantFilter tenants =
+        incident->tenant.empty() ? TenantFilter{true, {}} : TenantFilter{false, {incident->tenant}};
+    Result<Diagnosis> d =
+        DiagnoseRange(*store, tenants, incident->use_case, from, to, 3600LL * kNanosPerSecond);
+    if (d.ok())
+      body["diagnosis"] = json::parse(DiagnosisJsonText(*d, from, to, 3600LL * kNanosPerSecond));
+  }
   HttpResponse r;
   r.body = body.dump();
   respond(std::move(r));

@@ -10,13 +10,15 @@
 #include "auth/auth.h"
 #include "incidents/incident_service.h"
 #include "server/http/http_types.h"
+#include "storage/event_store.h"
 
 namespace vigil {
 
 class IncidentsApi {
  public:
-  IncidentsApi(const Authenticator& auth, const std::atomic<IncidentService*>& service)
-      : auth_(auth), service_(service) {}
+  IncidentsApi(const Authenticator& auth, const std::atomic<IncidentService*>& service,
+               const std::atomic<EventStore*>& store, const Clock& clock)
+      : auth_(auth), service_(service), store_(store), clock_(clock) {}
   void List(HttpRequest& req, Responder respond);
   void Get(HttpRequest& req, Responder respond);
   void Open(HttpRequest& req, Responder respond);
@@ -29,6 +31,8 @@ class IncidentsApi {
                            const Principal** principal);
   const Authenticator& auth_;
   const std::atomic<IncidentService*>& service_;
+  const std::atomic<EventStore*>& store_;
+  const Clock& clock_;
 };
 
 }  // namespace vigil

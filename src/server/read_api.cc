@@ -8,6 +8,7 @@
 #include "model/error_class.h"
 #include "rollup/summary.h"
 #include "server/api_util.h"
+#include "server/diagnose_api.h"
 
 namespace vigil {
 namespace {
@@ -302,6 +303,31 @@ void ReadApi::UseCases(HttpRequest& req, Responder respond) {
       {{"range",
         {{"from", FormatRfc3339(ctx.range.from_ns)}, {"to", FormatRfc3339(ctx.range.to_ns)}}},
        {"use_cases", list}}));
+}
+
+}  // namespace vigil
+
+namespace vigil {
+
+void ReadApi::Diagnose(HttpRequest& req, Responder respond) {
+  // Diagnosis looks at the recent past by default: the last 15 minutes against the hour before.
+  if (req.Query("from") == nullptr) req.query.emplace_back("from", "-15m");
+  Context ctx;
+  if (!Prepare(req, respond, ctx)) return;
+  int64_t baseline_ns = 3600LL * kNanosPerSecond;
+  if (const std::string* b = req.Query("baseline")) {
+    Result<int64_t> d = ParseDuration(*b);
+    if (!d.ok() || *d <= 0) {
+      return respond(ErrorResponse(400, "invalid_field", "a duration such as 1h", "baseline"));
+    }
+    baseline_ns = *d;
+  }
+  Result<vigil::Diagnosis> d = DiagnoseRange(*ctx.store, ctx.tenants, Param(req, "use_case"),
+                                             ctx.range.from_ns, ctx.range.to_ns, baseline_ns);
+  if (!d.ok()) return respond(StatusResponse(d.status()));
+  HttpResponse r;
+  r.body = DiagnosisJsonText(*d, ctx.range.from_ns, ctx.range.to_ns, baseline_ns);
+  respond(std::move(r));
 }
 
 }  // namespace vigil

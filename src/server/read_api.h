@@ -24,6 +24,7 @@ class ReadApi {
   void Trace(HttpRequest& req, Responder respond);
   void Events(HttpRequest& req, Responder respond);
   void UseCases(HttpRequest& req, Responder respond);
+  void Diagnose(HttpRequest& req, Responder respond);
 
  private:
   // Authenticates (read role), checks readiness, resolves tenants and the time range.

@@ -69,7 +69,8 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   read_api_ = std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases);
   alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
   alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
-  incidents_api_ = std::make_unique<IncidentsApi>(auth_, incidents_ready_);
+  incidents_api_ =
+      std::make_unique<IncidentsApi>(auth_, incidents_ready_, store_for_reads_, clock_);
   alertmanager_api_ = std::make_unique<AlertmanagerApi>(
       auth_, clock_,
       [this](const AlertTransition& t, const RuleSpec& rule) { HandleTransition(t, rule); });
@@ -124,6 +125,9 @@ void VigilServer::RegisterRoutes() {
   });
   router_.Add("GET", "/v1/use_cases", [this](HttpRequest& req, Responder respond) {
     read_api_->UseCases(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/diagnose", [this](HttpRequest& req, Responder respond) {
+    read_api_->Diagnose(req, std::move(respond));
   });
   router_.Add("GET", "/v1/alerts", [this](HttpRequest& req, Responder respond) {
     alerts_api_->Alerts(req, std::move(respond));
