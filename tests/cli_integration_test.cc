@@ -17,13 +17,14 @@ const char kConfig[] = R"(
 auth:
   tokens:
     - { name: acme, token_env: T_ACME, roles: [ingest, read], tenants: [acme] }
+    - { name: ops, token_env: T_OPS, roles: [operate, read], tenants: "*" }
 )";
 
 class CliCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     vigil_ = std::make_unique<VigilProcess>(dir_.File("data"), kConfig,
-                                            std::map<std::string, std::string>{{"T_ACME", "s3"}});
+                                            std::map<std::string, std::string>{{"T_ACME", "s3"}, {"T_OPS", "op"}});
     ASSERT_TRUE(vigil_->Start()) << vigil_->Log();
     ASSERT_TRUE(vigil_->WaitReady());
   }
@@ -93,6 +94,29 @@ TEST_F(CliCommandsTest, SummaryTraceAndEvents) {
   EXPECT_NE(out.find("  └ s9  inference refund-bot m-large"), std::string::npos) << out;
   EXPECT_EQ(Run("events --layer task --limit 5", &out), 0) << out;
   EXPECT_NE(out.find("more: --cursor"), std::string::npos) << out;
+}
+
+TEST_F(CliCommandsTest, IncidentLifecycleAlertsAndDiagnose) {
+  std::string out;
+  ASSERT_EQ(Run("incident open --use-case refund-bot --title 'double refunds' --severity P1", &out,
+                "op"),
+            0)
+      << out;
+  EXPECT_NE(out.find("opened incident 1"), std::string::npos) << out;
+  EXPECT_EQ(Run("incident update 1 'rolled back by hand'", &out, "op"), 0) << out;
+  EXPECT_EQ(Run("incident show 1", &out, "op"), 0) << out;
+  EXPECT_NE(out.find("first_update"), std::string::npos) << out;
+  EXPECT_NE(out.find("rolled back by hand"), std::string::npos) << out;
+  EXPECT_EQ(Run("incident resolve 1 --summary fixed", &out, "op"), 0) << out;
+  EXPECT_EQ(Run("incident resolve 1", &out, "op"), 1) << out;  // already resolved: refused
+  EXPECT_EQ(Run("incident list --status resolved --json", &out, "op"), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["incidents"].size(), 1u);
+  EXPECT_EQ(Run("incident open --use-case x --title y", &out, "s3"), 1);  // read token: 403
+  EXPECT_EQ(Run("alerts", &out), 0) << out;
+  EXPECT_NE(out.find("no pending or firing alerts"), std::string::npos) << out;
+  ASSERT_EQ(Run("ingest " + WriteEvents(40), &out), 0) << out;
+  EXPECT_EQ(Run("diagnose --use-case refund-bot", &out), 0) << out;
+  EXPECT_NE(out.find("not above the baseline"), std::string::npos) << out;
 }
 
 TEST_F(CliCommandsTest, ExitCodes) {

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterConfig(app, exit_code);
   vigil::cli::RegisterIngest(app, exit_code);
   vigil::cli::RegisterRead(app, exit_code);
+  vigil::cli::RegisterAlerting(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
