@@ -40,6 +40,14 @@ void SqliteStatement::BindText(int index, std::string_view text, bool empty_null
     sqlite3_bind_null(stmt_, index);
     return;
   }
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+void SqliteStatement::BindTextRef(int index, std::string_view text, bool empty_null) {
+  if (empty_null && text.empty()) {
+    sqlite3_bind_null(stmt_, index);
+    return;
+  }
   sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
 }
 

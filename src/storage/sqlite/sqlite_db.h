@@ -27,13 +27,15 @@ class SqliteStatement {
   SqliteStatement& operator=(const SqliteStatement&) = delete;
   ~SqliteStatement();
 
-  // Bind helpers take 1-based parameter indexes. Text is bound without copying: the caller keeps
-  // it alive until the statement is stepped and reset. Empty text binds NULL when `empty_null`.
+  // Bind helpers take 1-based parameter indexes. BindText copies the text (temporaries are
+  // safe); BindTextRef does not — the hot insert paths use it, and the caller keeps the text
+  // alive until the statement is stepped and reset. Empty text binds NULL when `empty_null`.
   void BindText(int index, std::string_view text, bool empty_null = false);
+  void BindTextRef(int index, std::string_view text, bool empty_null = false);
   void BindInt(int index, int64_t value);
   void BindDouble(int index, double value);
   void BindNull(int index);
-  void BindBlob(int index, std::string_view bytes);
+  void BindBlob(int index, std::string_view bytes);  // not copied, like BindTextRef
 
   // Step: returns true when a row is available, false when done; errors in `status`.
   bool Step(Status& status);

@@ -83,27 +83,27 @@ const std::vector<Migration>& SqliteEventStore::Migrations() {
 }
 
 void BindEventRow(SqliteStatement& stmt, const Event& e, std::string& attrs_buffer) {
-  stmt.BindText(1, e.tenant);
-  stmt.BindText(2, e.trace_id);
-  stmt.BindText(3, e.span_id);
+  stmt.BindTextRef(1, e.tenant);
+  stmt.BindTextRef(2, e.trace_id);
+  stmt.BindTextRef(3, e.span_id);
   stmt.BindInt(4, e.ts_ns);
-  stmt.BindText(5, e.parent_span_id, true);
-  stmt.BindText(6, e.request_id, true);
-  stmt.BindText(7, e.use_case, true);
+  stmt.BindTextRef(5, e.parent_span_id, true);
+  stmt.BindTextRef(6, e.request_id, true);
+  stmt.BindTextRef(7, e.use_case, true);
   stmt.BindInt(8, static_cast<int>(e.layer));
-  stmt.BindText(9, e.release, true);
-  stmt.BindText(10, e.model, true);
-  stmt.BindText(11, e.tool, true);
+  stmt.BindTextRef(9, e.release, true);
+  stmt.BindTextRef(10, e.model, true);
+  stmt.BindTextRef(11, e.tool, true);
   stmt.BindInt(12, static_cast<int>(e.status));
-  stmt.BindText(13, e.error_class);
+  stmt.BindTextRef(13, e.error_class);
   stmt.BindDouble(14, e.latency_ms);
   stmt.BindInt(15, e.tokens_in);
   stmt.BindInt(16, e.tokens_out);
   stmt.BindDouble(17, e.cost_usd);
   stmt.BindInt(18, e.retries);
   stmt.BindInt(19, e.refusal ? 1 : 0);
-  stmt.BindText(20, e.idempotency_key, true);
-  stmt.BindText(21, e.metric, true);
+  stmt.BindTextRef(20, e.idempotency_key, true);
+  stmt.BindTextRef(21, e.metric, true);
   if (e.layer == Layer::kBusiness) {
     stmt.BindDouble(22, e.value);
   } else {
@@ -116,7 +116,7 @@ void BindEventRow(SqliteStatement& stmt, const Event& e, std::string& attrs_buff
     attrs_buffer.clear();
     AppendJsonStringObject(attrs_buffer, e.attrs);
     // Bound without a copy: the buffer outlives the step of this row.
-    stmt.BindText(23, attrs_buffer);
+    stmt.BindTextRef(23, attrs_buffer);
   }
   stmt.BindInt(24, e.idempotency_collision ? 1 : 0);
 }

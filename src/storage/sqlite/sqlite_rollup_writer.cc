@@ -38,14 +38,14 @@ void SqliteEventStore::Writer::BindCell(SqliteStatement& s, const RollupCellId& 
                                         const RollupCell& cell) {
   s.BindInt(1, static_cast<int64_t>(id.grain) / 1'000'000'000);
   s.BindInt(2, id.bucket_ns);
-  s.BindText(3, id.key.tenant);
-  s.BindText(4, id.key.use_case);
+  s.BindTextRef(3, id.key.tenant);
+  s.BindTextRef(4, id.key.use_case);
   s.BindInt(5, static_cast<int>(id.key.layer));
-  s.BindText(6, id.key.release);
-  s.BindText(7, id.key.model);
-  s.BindText(8, id.key.tool);
-  s.BindText(9, id.key.error_class);
-  s.BindText(10, id.key.metric);
+  s.BindTextRef(6, id.key.release);
+  s.BindTextRef(7, id.key.model);
+  s.BindTextRef(8, id.key.tool);
+  s.BindTextRef(9, id.key.error_class);
+  s.BindTextRef(10, id.key.metric);
   s.BindInt(11, static_cast<int64_t>(cell.count));
   s.BindInt(12, static_cast<int64_t>(cell.errors));
   s.BindInt(13, static_cast<int64_t>(cell.retries));
