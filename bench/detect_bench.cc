@@ -50,7 +50,8 @@ auth:
 alerting:
   evaluation_interval: 250ms
   notify:
-    oncall: { kind: webhook, url: ")" + receiver.url() + R"(/page" }
+    oncall: { kind: webhook, url: ")" +
+                             receiver.url() + R"(/page" }
   rules:
     - { name: fault, tier: P1, use_case: bench, layer: task, signal: error_rate, window: 5s,
         threshold: "> 0.2", min_samples: 50 }
@@ -75,7 +76,8 @@ alerting:
         bool error = static_cast<int>((b * 25 + static_cast<uint64_t>(i)) * 7 % 1000) <
                      error_per_mille.load();
         body += R"({"tenant":"acme","trace_id":"t)" + std::to_string(b) + R"(","span_id":")" +
-                std::to_string(i) + R"(","request_id":"r","use_case":"bench","layer":"task","status":")" +
+                std::to_string(i) +
+                R"(","request_id":"r","use_case":"bench","layer":"task","status":")" +
                 (error ? R"(error","error_class":"timeout")" : R"(ok")") + "}\n";
       }
       c.Request("POST", "/v1/events", body, headers);
@@ -87,8 +89,13 @@ alerting:
   HttpClient client(vigil.base_url());
   auto alert_state = [&]() -> json {
     auto r = client.Get("/v1/alerts", auth);
-    if (!r.ok() || r->status != 200) return json::object();
-    for (const auto& a : json::parse(r->body)["alerts"]) {
+    if (!r.ok() || r->status != 200) {
+      std::fprintf(stderr, "GET /v1/alerts: %s\n",
+                   r.ok() ? r->body.c_str() : r.status().ToString().c_str());
+      return json::object();
+    }
+    const json body = json::parse(r->body);  // named: a temporary would dangle in the loop
+    for (const auto& a : body["alerts"]) {
       if (a["rule"] == "fault") return a;
     }
     return json::object();
@@ -111,24 +118,31 @@ alerting:
     json alert = alert_state();
     double firing_s = -1, rollback_s = -1;
     if (alert.contains("fired_at") && alert["fired_at"].is_string()) {
-      firing_s = static_cast<double>(*ParseRfc3339(alert["fired_at"].get<std::string>()) - t0) / 1e9;
+      firing_s =
+          static_cast<double>(*ParseRfc3339(alert["fired_at"].get<std::string>()) - t0) / 1e9;
     }
     auto incidents = client.Get("/v1/incidents?status=open", auth);
     if (incidents.ok() && incidents->status == 200) {
       json list = json::parse(incidents->body);
       if (!list["incidents"].empty()) {
-        auto one = client.Get("/v1/incidents/" + std::to_string(list["incidents"][0]["id"].get<int>()), auth);
-        for (const auto& e : json::parse(one->body)["timeline"]) {
+        auto one = client.Get(
+            "/v1/incidents/" + std::to_string(list["incidents"][0]["id"].get<int>()), auth);
+        const json incident = json::parse(one->body);
+        for (const auto& e : incident["timeline"]) {
           if (e["kind"] == "action" && e["detail"]["action"] == "rollback" &&
               e["detail"]["alert_id"] == "fault" &&
               e["detail"]["firing_id"] == alert.value("firing_id", 0)) {
-            rollback_s = static_cast<double>(*ParseRfc3339(e["detail"]["started"].get<std::string>()) - t0) / 1e9 +
-                         e["detail"]["duration_ms"].get<double>() / 1000;
+            rollback_s =
+                static_cast<double>(*ParseRfc3339(e["detail"]["started"].get<std::string>()) - t0) /
+                    1e9 +
+                e["detail"]["duration_ms"].get<double>() / 1000;
           }
         }
         // Resolve it so the next trial opens a fresh incident.
-        client.Request("POST", "/v1/incidents/" + std::to_string(list["incidents"][0]["id"].get<int>()) + "/resolve",
-                       "{}", auth);
+        client.Request(
+            "POST",
+            "/v1/incidents/" + std::to_string(list["incidents"][0]["id"].get<int>()) + "/resolve",
+            "{}", auth);
       }
     }
     to_firing.push_back(firing_s);
@@ -140,19 +154,24 @@ alerting:
     // Heal and wait until the alert has resolved before the next trial.
     error_per_mille = 20;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (alert_state().value("state", "") == "firing" && std::chrono::steady_clock::now() < deadline) {
+    while (alert_state().value("state", "") == "firing" &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::this_thread::sleep_for(std::chrono::seconds(6));  // a clean window again
   }
   stop = true;
   traffic.join();
-  std::printf("detect: 500 events/s, fault 2%% → 40%% errors, rule error_rate > 0.2 over 5s, tick 250ms, %d trials\n",
-              trials);
-  std::printf("  window floor                     %6.2f s   (target median <= floor + tick + 0.3 s = %.2f s)\n",
-              floor_s, floor_s + tick_s + 0.3);
-  std::printf("  t0 → P1 firing            median %6.2f s   p95 %6.2f s\n", Quantile(to_firing, 0.5),
-              Quantile(to_firing, 0.95));
+  std::printf(
+      "detect: 500 events/s, fault 2%% → 40%% errors, rule error_rate > 0.2 over 5s, tick 250ms, "
+      "%d trials\n",
+      trials);
+  std::printf(
+      "  window floor                     %6.2f s   (target median <= floor + tick + 0.3 s = %.2f "
+      "s)\n",
+      floor_s, floor_s + tick_s + 0.3);
+  std::printf("  t0 → P1 firing            median %6.2f s   p95 %6.2f s\n",
+              Quantile(to_firing, 0.5), Quantile(to_firing, 0.95));
   std::printf("  t0 → rollback action done median %6.2f s   p95 %6.2f s\n",
               Quantile(to_rollback, 0.5), Quantile(to_rollback, 0.95));
   std::printf("  t0 → on-call webhook      median %6.2f s   p95 %6.2f s\n",
