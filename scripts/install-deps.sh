@@ -10,6 +10,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev zlib1g-dev libssl-dev openssl
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-format
+  prometheus
 )
 
 missing=()
