@@ -23,8 +23,9 @@ auth:
 class CliCommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    vigil_ = std::make_unique<VigilProcess>(dir_.File("data"), kConfig,
-                                            std::map<std::string, std::string>{{"T_ACME", "s3"}, {"T_OPS", "op"}});
+    vigil_ = std::make_unique<VigilProcess>(
+        dir_.File("data"), kConfig,
+        std::map<std::string, std::string>{{"T_ACME", "s3"}, {"T_OPS", "op"}});
     ASSERT_TRUE(vigil_->Start()) << vigil_->Log();
     ASSERT_TRUE(vigil_->WaitReady());
   }
@@ -98,9 +99,9 @@ TEST_F(CliCommandsTest, SummaryTraceAndEvents) {
 
 TEST_F(CliCommandsTest, IncidentLifecycleAlertsAndDiagnose) {
   std::string out;
-  ASSERT_EQ(Run("incident open --use-case refund-bot --title 'double refunds' --severity P1", &out,
-                "op"),
-            0)
+  ASSERT_EQ(
+      Run("incident open --use-case refund-bot --title 'double refunds' --severity P1", &out, "op"),
+      0)
       << out;
   EXPECT_NE(out.find("opened incident 1"), std::string::npos) << out;
   EXPECT_EQ(Run("incident update 1 'rolled back by hand'", &out, "op"), 0) << out;

@@ -33,8 +33,10 @@ TEST(MetricsExpositionTest, PassesPromtoolCheckMetrics) {
   HttpClient c(vigil.base_url());
   auto r = c.Request(
       "POST", "/v1/events",
-      R"({"trace_id":"t","span_id":"1","request_id":"r","use_case":"u","layer":"task","status":"error","error_class":"timeout","latency_ms":30})" "\n"
-      R"({"trace_id":"t","span_id":"2","layer":"tool"})" "\n",
+      R"({"trace_id":"t","span_id":"1","request_id":"r","use_case":"u","layer":"task","status":"error","error_class":"timeout","latency_ms":30})"
+      "\n"
+      R"({"trace_id":"t","span_id":"2","layer":"tool"})"
+      "\n",
       {"Content-Type: application/x-ndjson", "Authorization: Bearer a"});
   ASSERT_EQ(r->status, 200);
   std::string text;

@@ -112,13 +112,14 @@ Result<int64_t> IncidentService::FindOpen(SqliteDb& db, const std::string& use_c
   return int64_t{0};
 }
 
-void IncidentService::OnAlertTransition(const AlertTransition& t, const RuleSpec& rule) {
+int64_t IncidentService::OnAlertTransition(const AlertTransition& t, const RuleSpec& rule) {
   const AlertInstance& a = t.alert;
   const int64_t now = clock_.NowNanos();
   const std::string use_case = ActionDispatcher::UseCaseOf(a, rule);
   std::lock_guard<std::mutex> lock(mu_);
   if (a.state == AlertState::kFiring && (rule.tier == Tier::kP1 || rule.tier == Tier::kP2)) {
     int64_t incident_id = 0;
+    bool opened = false;
     Status st = store_.Transact([&](SqliteDb& db) {
       Result<int64_t> open = FindOpen(db, use_case);
       if (!open.ok()) return open.status();
@@ -138,6 +139,7 @@ void IncidentService::OnAlertTransition(const AlertTransition& t, const RuleSpec
         insert->BindInt(6, now);
         VIGIL_RETURN_IF_ERROR(insert->Run());
         incident_id = sqlite3_last_insert_rowid(db.raw());
+        opened = true;
         VIGIL_RETURN_IF_ERROR(
             Append(db, incident_id, {now, "opened", "alert:" + rule.name, title, "{}"}));
       }
@@ -149,12 +151,13 @@ void IncidentService::OnAlertTransition(const AlertTransition& t, const RuleSpec
     });
     if (!st.ok()) {
       spdlog::error("incidents: cannot record firing of {}: {}", a.id, st.ToString());
-      return;
+      return 0;
     }
     incident_of_firing_[{a.id, a.firing_id}] = incident_id;
+    return opened ? incident_id : 0;
   } else if (a.state == AlertState::kResolved) {
     auto it = incident_of_firing_.find({a.id, a.firing_id});
-    if (it == incident_of_firing_.end()) return;
+    if (it == incident_of_firing_.end()) return 0;
     const int64_t id = it->second;
     Status st = store_.Transact([&](SqliteDb& db) {
       return Append(db, id,
@@ -163,6 +166,7 @@ void IncidentService::OnAlertTransition(const AlertTransition& t, const RuleSpec
     });
     if (!st.ok()) spdlog::error("incidents: {}", st.ToString());
   }
+  return 0;
 }
 
 void IncidentService::OnAction(const ActionRecord& r) {

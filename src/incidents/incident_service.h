@@ -7,7 +7,8 @@
 // a firing is appended to the timeline with its actor and timing. People open incidents by hand,
 // post updates and resolve them. Clocks (from the timeline, against slo_targets): switchback —
 // until the first successful rollback or degrade; first update — until the first update written
-// by a person; recovery — until resolution.
+// by a person (Vigil's own automated update does not stop it); recovery — until an alert of the
+// incident resolves (its condition stayed false for keep_firing_for), or resolution.
 //
 // Thread-safety: all methods may be called from any thread (the ticker, the dispatcher's worker,
 // HTTP handlers); each change is one StateStore transaction.
@@ -61,8 +62,9 @@ class IncidentService {
   static Result<std::unique_ptr<IncidentService>> Create(StateStore& store, const Clock& clock,
                                                          SloTargets targets);
 
-  // Alert engine and dispatcher hooks.
-  void OnAlertTransition(const AlertTransition& t, const RuleSpec& rule);
+  // Alert engine and dispatcher hooks. Returns the id of an incident this transition *opened*
+  // (0 when it joined one or opened none), so the caller can post the first automated update.
+  int64_t OnAlertTransition(const AlertTransition& t, const RuleSpec& rule);
   void OnAction(const ActionRecord& record);
 
   Result<int64_t> Open(const std::string& use_case, const std::string& tenant,

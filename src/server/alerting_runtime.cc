@@ -2,21 +2,54 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <set>
+#include <tuple>
+
 #include "common/time_util.h"
 
 namespace vigil {
 
+// Feeds the windows, and counts stored events by use case, layer and status for /metrics so an
+// external Prometheus can compute the same error rates. At most kMaxUseCaseLabels use cases get
+// their own series; the rest are counted under use_case="_other" (cardinality stays bounded).
 class AlertingRuntime::Feed final : public IngestSubscriber {
  public:
-  explicit Feed(WindowAggregator& windows) : windows_(windows) {}
+  static constexpr size_t kMaxUseCaseLabels = 200;
+  Feed(WindowAggregator& windows, MetricsRegistry& metrics)
+      : windows_(windows), metrics_(metrics) {}
   std::string_view Name() const override { return "windows"; }
   Status OnGroup(IngestGroup& group) override {
     windows_.Add(group.events, group.is_new);
+    std::map<std::tuple<std::string, Layer, EventStatus>, uint64_t> counts;
+    for (size_t i = 0; i < group.events.size(); ++i) {
+      if (i < group.is_new.size() && !group.is_new[i]) continue;
+      const Event& e = group.events[i];
+      counts[{e.use_case, e.layer, e.status}]++;
+    }
+    for (const auto& [key, n] : counts) {
+      std::string use_case = std::get<0>(key);
+      if (!use_cases_.count(use_case)) {
+        if (use_cases_.size() < kMaxUseCaseLabels) {
+          use_cases_.insert(use_case);
+        } else {
+          use_case = "_other";
+        }
+      }
+      metrics_
+          .GetCounter("vigil_events_total", "Stored events by use case, layer and status.",
+                      {{"use_case", use_case},
+                       {"layer", std::string(LayerName(std::get<1>(key)))},
+                       {"status", std::get<2>(key) == EventStatus::kOk ? "ok" : "error"}})
+          .Inc(n);
+    }
     return Status::Ok();
   }
 
  private:
   WindowAggregator& windows_;
+  MetricsRegistry& metrics_;
+  std::set<std::string> use_cases_;  // writer thread only
 };
 
 AlertingRuntime::AlertingRuntime(const AlertingConfig& config, const Clock& clock,
@@ -26,7 +59,7 @@ AlertingRuntime::AlertingRuntime(const AlertingConfig& config, const Clock& cloc
       config_(config),
       windows_(clock, config.max_keys),
       engine_(windows_, clock),
-      feed_(std::make_unique<Feed>(windows_)),
+      feed_(std::make_unique<Feed>(windows_, metrics)),
       eval_seconds_(metrics.GetHistogram("vigil_rule_evaluation_seconds",
                                          "Time to evaluate every rule once.",
                                          DefaultLatencyBuckets())) {

@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/time_util.h"
 #include "server/api_util.h"
+#include "server/diagnose_api.h"
 
 namespace vigil {
 namespace {
@@ -309,8 +311,22 @@ Status VigilServer::Reload(std::vector<std::string>* applied) {
 
 void VigilServer::HandleTransition(const AlertTransition& t, const RuleSpec& rule) {
   if (incidents_ == nullptr || dispatcher_ == nullptr) return;  // not ready yet
-  incidents_->OnAlertTransition(t, rule);
+  const int64_t opened = incidents_->OnAlertTransition(t, rule);
   dispatcher_->OnTransition(t, rule, alerting_->config());
+  if (opened != 0) {
+    // Vigil's first update, at once: what it knows. (A person's update still stops the clock.)
+    const int64_t now = clock_.NowNanos();
+    const std::string use_case = ActionDispatcher::UseCaseOf(t.alert, rule);
+    Result<Diagnosis> d =
+        DiagnoseRange(*event_store_, TenantFilter{true, {}}, use_case,
+                      now - 600LL * kNanosPerSecond, now, 3600LL * kNanosPerSecond);
+    std::string text = "Automated: " + t.alert.id + " fired at " +
+                       std::to_string(t.alert.evidence.value) + " (" + t.alert.evidence.threshold +
+                       "); running " + std::string(TierName(rule.tier)) + " actions.";
+    if (d.ok() && !d->summary.empty()) text += " Diagnosis: " + d->summary + ".";
+    Status st = incidents_->AddUpdate(opened, text, "vigil");
+    if (!st.ok()) spdlog::warn("incidents: {}", st.ToString());
+  }
 }
 
 void VigilServer::Fail(Status status) {
