@@ -317,3 +317,36 @@ std::vector<IncidentClock> IncidentService::Clocks(const Incident& incident) con
 }
 
 }  // namespace vigil
+
+namespace vigil {
+
+std::vector<Incident> IncidentService::TakeOverdueUpdates() {
+  std::vector<Incident> out;
+  Result<std::vector<Incident>> open = List("open");
+  if (!open.ok()) return out;
+  for (const Incident& summary : *open) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (reported_overdue_.count(summary.id)) continue;
+    }
+    Result<Incident> incident = Get(summary.id);
+    if (!incident.ok()) continue;
+    const IncidentClock update = Clocks(*incident)[1];
+    if (update.stopped || update.elapsed_ns <= update.target_ns) continue;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!reported_overdue_.insert(summary.id).second) continue;
+    }
+    store_.Transact([&](SqliteDb& db) {
+      return Append(db, summary.id,
+                    {clock_.NowNanos(), "update_overdue", "vigil",
+                     "no update from a person within " + FormatDuration(update.target_ns) +
+                         "; on-call re-notified",
+                     "{}"});
+    });
+    out.push_back(*incident);
+  }
+  return out;
+}
+
+}  // namespace vigil

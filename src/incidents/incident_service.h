@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,9 @@ class IncidentService {
   Result<std::vector<Incident>> List(const std::string& status_filter);
   Result<Incident> Get(int64_t id);
   std::vector<IncidentClock> Clocks(const Incident& incident) const;
+  // Open incidents whose first-update clock has passed its target and that were not reported
+  // overdue before; each is returned once (and marked on its timeline).
+  std::vector<Incident> TakeOverdueUpdates();
 
  private:
   IncidentService(StateStore& store, const Clock& clock, SloTargets targets)
@@ -88,6 +92,7 @@ class IncidentService {
   const SloTargets targets_;
   std::mutex mu_;
   std::map<std::pair<std::string, uint64_t>, int64_t> incident_of_firing_;
+  std::set<int64_t> reported_overdue_;
 };
 
 }  // namespace vigil

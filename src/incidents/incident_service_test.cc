@@ -113,5 +113,20 @@ TEST_F(IncidentServiceTest, PeopleUpdateAndResolve) {
   EXPECT_EQ(service_->AddUpdate(999, "x", "bob").code(), Status::Code::kNotFound);
 }
 
+TEST_F(IncidentServiceTest, OverdueUpdatesAreReportedOnce) {
+  auto quiet = service_->Open("refund-bot", "", "P1", "nobody wrote", "alert:r");
+  auto talked = service_->Open("faq", "", "P2", "someone wrote", "alert:r");
+  ASSERT_TRUE(quiet.ok() && talked.ok());
+  clock_.Advance(10 * 60 * kSec);
+  ASSERT_TRUE(service_->AddUpdate(*talked, "looking", "bob").ok());
+  EXPECT_TRUE(service_->TakeOverdueUpdates().empty());  // 10 min: not overdue yet
+  clock_.Advance(21 * 60 * kSec);                       // 31 min > the 30 min target
+  auto overdue = service_->TakeOverdueUpdates();
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_EQ(overdue[0].id, *quiet);
+  EXPECT_TRUE(service_->TakeOverdueUpdates().empty());  // once
+  EXPECT_EQ(service_->Get(*quiet)->timeline.back().kind, "update_overdue");
+}
+
 }  // namespace
 }  // namespace vigil

@@ -77,6 +77,10 @@ IngestSubscriber* AlertingRuntime::window_feed() { return feed_.get(); }
 
 void AlertingRuntime::AddListener(Listener listener) { listeners_.push_back(std::move(listener)); }
 
+void AlertingRuntime::AddTickHook(std::function<void()> hook) {
+  tick_hooks_.push_back(std::move(hook));
+}
+
 AlertingConfig AlertingRuntime::config() const {
   std::lock_guard<std::mutex> lock(config_mu_);
   return config_;
@@ -149,6 +153,7 @@ void AlertingRuntime::Tick() {
                   {{"tier", TierName(key.first)}, {"state", AlertStateName(key.second)}})
         .Set(n);
   }
+  for (const auto& hook : tick_hooks_) hook();
   const int64_t now = clock_.NowNanos();
   if (now - last_expiry_ns_ > 60 * kNanosPerSecond) {
     windows_.ExpireIdle();

@@ -32,6 +32,8 @@ class AlertingRuntime {
   // The ingest subscriber that feeds the windows (register after the store writer).
   IngestSubscriber* window_feed();
   void AddListener(Listener listener);
+  // Called after every evaluation tick (on the ticker thread), e.g. for incident timers.
+  void AddTickHook(std::function<void()> hook);
   void Start();
   void Stop();
   // Replaces the rules; window and alert state of unchanged rules survive.
@@ -54,6 +56,7 @@ class AlertingRuntime {
   RuleEngine engine_;
   std::unique_ptr<Feed> feed_;
   std::vector<Listener> listeners_;
+  std::vector<std::function<void()>> tick_hooks_;
   Histogram& eval_seconds_;
   std::thread ticker_;
   std::mutex mu_;

@@ -277,6 +277,25 @@ void VigilServer::OpenStores() {
       if (rule.name == t.alert.rule) HandleTransition(t, rule);
     }
   });
+  // An incident without a person's update past incident_update re-notifies on-call, once.
+  alerting_->AddTickHook([this, last = int64_t{0}]() mutable {
+    const int64_t now = clock_.NowNanos();
+    if (now - last < 5 * kNanosPerSecond) return;
+    last = now;
+    for (const Incident& incident : incidents_->TakeOverdueUpdates()) {
+      AlertInstance reminder;
+      reminder.id = "incident-" + std::to_string(incident.id) + "-update-overdue";
+      reminder.rule = "incident_update";
+      reminder.tier = incident.severity == "P1" ? Tier::kP1 : Tier::kP2;
+      reminder.firing_id = 1;
+      reminder.fired_at_ns = now;
+      reminder.evidence.threshold = "no update by a person on incident " +
+                                    std::to_string(incident.id) + " (" + incident.title + ")";
+      Status st = notifier_->Page(reminder, incident.use_case, false);
+      spdlog::warn("incident {}: update overdue; re-notify: {}", incident.id,
+                   st.ok() ? "queued" : st.message());
+    }
+  });
   dispatcher_->Start();
   notifier_->Start();
   pipeline_->Start();
