@@ -1,6 +1,7 @@
 #include "alerting/rule_engine.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/time_util.h"
 
@@ -98,6 +99,72 @@ double SignalValue(const RuleSpec& r, double numerator, double denominator,
 
 RuleEngine::RuleEngine(const WindowAggregator& windows, const Clock& clock)
     : windows_(windows), clock_(clock) {}
+
+void RuleEngine::SetRollupReader(RollupReader reader) { rollups_ = std::move(reader); }
+
+std::pair<double, double> RuleEngine::ErrorsAndCount(const RuleSpec& rule, int64_t length_ns,
+                                                     int64_t now) {
+  double errors = 0, count = 0;
+  const int64_t live_limit =
+      static_cast<int64_t>(WindowAggregator::kCoarseSeconds) * kNanosPerSecond;
+  if (length_ns <= live_limit || !rollups_) {
+    windows_.Query(
+        length_ns, [&](const RollupKey& k) { return InBaseScope(rule, k, true); },
+        [&](const RollupKey& k, const WindowResult& r) {
+          count += static_cast<double>(r.stats.count);
+          if (InWhere(rule, k)) errors += static_cast<double>(r.stats.errors);
+        });
+  } else {
+    for (const RollupRow& row : rollups_(now - length_ns, now)) {
+      // Minute and hour rows both come back; PlanRollupRead never overlaps them.
+      if (!InBaseScope(rule, row.key, true)) continue;
+      count += static_cast<double>(row.cell.count);
+      if (InWhere(rule, row.key)) errors += static_cast<double>(row.cell.errors);
+    }
+  }
+  return {errors, count};
+}
+
+void RuleEngine::EvaluateSlo(const RuleSpec& rule, int64_t now, std::vector<AlertTransition>& out) {
+  const SloSpec& slo = *rule.slo;
+  const double budget = 1.0 - slo.objective;
+  bool cond = false;
+  double shown = 0;
+  uint64_t samples = 0;
+  std::string which;
+  for (const BurnWindow& w : slo.windows) {
+    auto [long_errors, long_count] = ErrorsAndCount(rule, w.long_ns, now);
+    auto [short_errors, short_count] = ErrorsAndCount(rule, w.short_ns, now);
+    const double long_burn = long_count > 0 ? long_errors / long_count / budget : 0;
+    const double short_burn = short_count > 0 ? short_errors / short_count / budget : 0;
+    const bool holds = long_burn > w.factor && short_burn > w.factor &&
+                       short_count >= static_cast<double>(rule.min_samples);
+    if (holds || (!cond && short_burn > shown)) {
+      shown = short_burn;
+      samples = static_cast<uint64_t>(short_count);
+      char factor[32];
+      std::snprintf(factor, sizeof(factor), "%g", w.factor);
+      which = std::string("burn > ") + factor + "x over " + FormatDuration(w.long_ns) + " and " +
+              FormatDuration(w.short_ns);
+    }
+    if (holds) {
+      cond = true;
+      break;
+    }
+  }
+  AlertInstance& a = instances_[rule.name];
+  if (a.id.empty()) {
+    a.id = rule.name;
+    a.rule = rule.name;
+  }
+  a.tier = rule.tier;
+  a.evidence.value = shown;
+  a.evidence.threshold = which;
+  a.evidence.window_ns = slo.windows.empty() ? 0 : slo.windows.front().short_ns;
+  a.evidence.samples = samples;
+  a.evidence.top_keys.clear();
+  Step(a, rule, cond, now, out);
+}
 
 void RuleEngine::SetRules(std::vector<RuleSpec> rules) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -288,7 +355,13 @@ std::vector<AlertTransition> RuleEngine::Evaluate() {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = clock_.NowNanos();
   std::vector<AlertTransition> out;
-  for (const RuleSpec& rule : rules_) EvaluateRule(rule, now, out);
+  for (const RuleSpec& rule : rules_) {
+    if (rule.slo) {
+      EvaluateSlo(rule, now, out);
+    } else {
+      EvaluateRule(rule, now, out);
+    }
+  }
   // Resolved instances are shown for 15 minutes, then forgotten (their firings stay in the
   // incident timeline once incidents land).
   std::erase_if(instances_, [&](const auto& kv) {

@@ -13,11 +13,15 @@
 // baseline, window, samples and the top contributing keys; `firing_id` increases with every
 // new firing so actions can run once per firing.
 //
+// Burn-rate rules (slo:) hold when, for any [long, short, factor] pair, the error rate over both
+// windows divided by the error budget (1 − objective) exceeds the factor; the evidence value is
+// the short window's burn rate.
 // Evaluate() returns the transitions of this tick. SetRules() replaces the rule set and keeps
 // the state of instances whose rule name is unchanged (config reload).
 // Thread-safety: Evaluate/SetRules from one thread (the ticker); Alerts()/Rules() from any.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -62,7 +66,12 @@ struct AlertTransition {
 
 class RuleEngine {
  public:
+  // Reads rollup rows for [from, to): burn-rate windows longer than the live windows (2 h) are
+  // answered from the store's rollups. Optional; without it such windows see no data.
+  using RollupReader = std::function<std::vector<RollupRow>(int64_t from_ns, int64_t to_ns)>;
+
   RuleEngine(const WindowAggregator& windows, const Clock& clock);
+  void SetRollupReader(RollupReader reader);  // before evaluation starts
 
   void SetRules(std::vector<RuleSpec> rules);
   std::vector<AlertTransition> Evaluate();
@@ -77,6 +86,10 @@ class RuleEngine {
                                              int64_t end_ago_ns) const;
   void Step(AlertInstance& a, const RuleSpec& rule, bool cond, int64_t now,
             std::vector<AlertTransition>& out);
+  void EvaluateSlo(const RuleSpec& rule, int64_t now, std::vector<AlertTransition>& out);
+  // Errors and events in scope over the last `length_ns` (live windows or rollups).
+  std::pair<double, double> ErrorsAndCount(const RuleSpec& rule, int64_t length_ns, int64_t now);
+  RollupReader rollups_;
 
   const WindowAggregator& windows_;
   const Clock& clock_;

@@ -235,6 +235,61 @@ TEST_F(RuleEngineTest, ReloadKeepsStateOfUnchangedRules) {
   EXPECT_EQ(StateOf("refund-task-errors"), AlertState::kInactive);  // removed with its rule
 }
 
+RuleSpec BurnRule() {
+  RuleSpec r;
+  r.name = "refund-slo";
+  r.tier = Tier::kP1;
+  r.use_case = "refund-bot";
+  r.layer = Layer::kTask;
+  r.signal = Signal::kErrorRate;
+  r.slo = SloSpec{0.99, {{10 * 60 * kSec, 60 * kSec, 5}}};
+  return r;
+}
+
+TEST_F(RuleEngineTest, BurnRateNeedsBothWindowsAboveTheFactor) {
+  engine_.SetRules({BurnRule()});
+  for (int s = 0; s < 9 * 60; ++s) {  // nine healthy minutes (0.1% errors)
+    Second(1000, s % 1 == 0 ? 1 : 0);
+    clock_.Advance(kSec);
+  }
+  for (int s = 0; s < 60; ++s) {  // one minute at 10%: short burn 10 > 5, long burn ≈ 1.1
+    Second(1000, 100);
+    clock_.Advance(kSec);
+  }
+  EXPECT_TRUE(engine_.Evaluate().empty());
+  for (int s = 0; s < 60; ++s) {  // another minute at 60%: long burn ≈ 7 > 5 too
+    Second(1000, 600);
+    clock_.Advance(kSec);
+  }
+  auto t = engine_.Evaluate();
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].alert.state, AlertState::kFiring);
+  EXPECT_NEAR(t[0].alert.evidence.value, 60, 1);  // short-window burn: 60% / 1% budget
+  EXPECT_EQ(t[0].alert.evidence.threshold, "burn > 5x over 10m and 1m");
+}
+
+TEST_F(RuleEngineTest, LongBurnWindowsReadRollups) {
+  RuleSpec rule = BurnRule();
+  rule.slo = SloSpec{0.99, {{6 * 3600 * kSec, 60 * kSec, 2}}};
+  engine_.SetRules({rule});
+  int64_t asked_from = 0;
+  engine_.SetRollupReader([&](int64_t from, int64_t) {
+    asked_from = from;
+    RollupRow row;
+    row.key.use_case = "refund-bot";
+    row.key.layer = Layer::kTask;
+    row.key.error_class = "timeout";
+    row.cell.count = 1000;
+    row.cell.errors = 50;  // 5% over 6 h: burn 5 > 2
+    return std::vector<RollupRow>{row};
+  });
+  Second(100, 10);  // 10% in the last minute: burn 10 > 2
+  auto t = engine_.Evaluate();
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].alert.state, AlertState::kFiring);
+  EXPECT_EQ(asked_from, clock_.NowNanos() - 6 * 3600 * kSec);
+}
+
 TEST(ThresholdTest, ParsesAbsoluteAndRelative) {
   auto t = ParseThreshold(">= 1");
   ASSERT_TRUE(t.ok());

@@ -44,6 +44,18 @@ struct Threshold {
 };
 Result<Threshold> ParseThreshold(std::string_view text);
 
+// Multi-window burn rate (Google SRE workbook): a pair fires when the error budget burns faster
+// than `factor` over both the long and the short window.
+struct BurnWindow {
+  int64_t long_ns = 0;
+  int64_t short_ns = 0;
+  double factor = 1;
+};
+struct SloSpec {
+  double objective = 0.99;          // success ratio; error budget = 1 − objective
+  std::vector<BurnWindow> windows;  // any pair holding fires the rule
+};
+
 struct RuleSpec {
   std::string name;
   std::string description;
@@ -61,6 +73,7 @@ struct RuleSpec {
   int64_t for_ns = 0;
   int64_t keep_firing_for_ns = 0;
   std::vector<std::string> actions;  // overrides the tier's action list when non-empty
+  std::optional<SloSpec> slo;        // burn-rate rule (signal/window/threshold unused)
 };
 
 // A notification receiver (alerting.notify.NAME). notify_oncall delivers to the channel named

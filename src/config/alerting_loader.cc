@@ -13,7 +13,7 @@ namespace {
 constexpr int64_t kMaxWindowNs = 3600LL * 1'000'000'000;  // the live windows keep one hour
 
 void LoadRule(YamlChecker& c, const YAML::Node& r, const std::string& path, RuleSpec& rule,
-              std::vector<std::string>& notes, bool& skip) {
+              bool& skip) {
   skip = false;
   if (!c.CheckMap(
           r, path,
@@ -69,12 +69,54 @@ void LoadRule(YamlChecker& c, const YAML::Node& r, const std::string& path, Rule
 
   if (r["slo"].IsDefined()) {
     YAML::Node slo = r["slo"];
-    if (c.CheckMap(slo, path + ".slo", {"objective", "page", "ticket"})) {
-      c.Number(slo, path + ".slo", "objective", 0);
+    const std::string sp = path + ".slo";
+    if (!c.CheckMap(slo, sp, {"objective", "page", "ticket"})) {
+      skip = true;
+      return;
     }
-    notes.push_back(path + " (" + rule.name +
-                    "): SLO burn-rate rules are checked but not evaluated yet");
-    skip = true;
+    SloSpec spec;
+    if (auto o = c.Number(slo, sp, "objective", 0)) {
+      if (*o <= 0 || *o >= 1) {
+        c.Problem(slo["objective"], sp + ".objective", "must be between 0 and 1 (e.g. 0.99)");
+      }
+      spec.objective = *o;
+    } else {
+      c.Problem(slo, sp + ".objective", "required");
+    }
+    for (const char* key : {"page", "ticket"}) {
+      c.ForEach(slo, sp, key, [&](const YAML::Node& w, const std::string& wp) {
+        if (!w.IsSequence() || w.size() != 3) {
+          c.Problem(w, wp, "must be [long window, short window, burn factor], e.g. [1h, 5m, 14.4]");
+          return;
+        }
+        BurnWindow bw;
+        Result<int64_t> l = ParseDuration(w[0].Scalar());
+        Result<int64_t> sh = ParseDuration(w[1].Scalar());
+        double factor = 0;
+        if (!l.ok() || !sh.ok() || *sh >= *l) {
+          c.Problem(w, wp,
+                    "windows must be durations with the short one shorter than the long one");
+          return;
+        }
+        if (*l > 24LL * 3600 * 1'000'000'000) {
+          c.Problem(w, wp, "the long window can be at most 24h");
+          return;
+        }
+        if (!YAML::convert<double>::decode(w[2], factor) || factor <= 0) {
+          c.Problem(w[2], wp + "[2]", "the burn factor must be a positive number");
+          return;
+        }
+        bw.long_ns = *l;
+        bw.short_ns = *sh;
+        bw.factor = factor;
+        spec.windows.push_back(bw);
+      });
+    }
+    if (spec.windows.empty())
+      c.Problem(slo, sp + ".page", "list at least one [long, short, factor]");
+    rule.slo = spec;
+    rule.signal = Signal::kErrorRate;
+    if (!rule.layer) rule.layer = Layer::kTask;
     return;
   }
 
@@ -124,7 +166,7 @@ void LoadRule(YamlChecker& c, const YAML::Node& r, const std::string& path, Rule
 }  // namespace
 
 void LoadAlerting(YamlChecker& c, const YAML::Node& node, AlertingConfig& out,
-                  std::vector<std::string>& notes) {
+                  std::vector<std::string>& /*notes*/) {
   if (!c.CheckMap(node, "alerting",
                   {"evaluation_interval", "action_map", "notify", "rules", "max_keys"})) {
     return;
@@ -195,7 +237,7 @@ void LoadAlerting(YamlChecker& c, const YAML::Node& node, AlertingConfig& out,
   c.ForEach(node, "alerting", "rules", [&](const YAML::Node& r, const std::string& path) {
     RuleSpec rule;
     bool skip = false;
-    LoadRule(c, r, path, rule, notes, skip);
+    LoadRule(c, r, path, rule, skip);
     if (!rule.name.empty() && !names.insert(rule.name).second) {
       c.Problem(r["name"], path + ".name", "duplicate rule name");
     }

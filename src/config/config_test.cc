@@ -36,7 +36,7 @@ TEST(ConfigTest, ExampleConfigIsValid) {
   EXPECT_TRUE(std::any_of(c.config.notes.begin(), c.config.notes.end(),
                           [](const std::string& n) { return n.rfind("redaction", 0) == 0; }));
   // The seed's default rules ship in the example.
-  EXPECT_GE(c.config.alerting.rules.size(), 9u);
+  EXPECT_GE(c.config.alerting.rules.size(), 10u);
   EXPECT_EQ(c.config.alerting.channels.count("oncall"), 1u);
   EXPECT_EQ(c.config.alerting.evaluation_interval_ns, 250'000'000);
   EXPECT_EQ(c.config.slo_targets.switchback_ns, 300'000'000'000);
@@ -95,6 +95,24 @@ TEST(ConfigTest, TypesAreChecked) {
   EXPECT_TRUE(HasProblem(c, "use_cases[1].name", "duplicate")) << AllProblems(c);
   EXPECT_TRUE(HasProblem(c, "use_cases[1].critical_path")) << AllProblems(c);
   EXPECT_TRUE(HasProblem(c, "pricing.m.input_per_mtok")) << AllProblems(c);
+}
+
+TEST(ConfigTest, SloBurnRateRules) {
+  LoadedConfig c = LoadConfigFromString(
+      "alerting:\n"
+      "  rules:\n"
+      "    - { name: s, tier: P1, use_case: refund-bot,\n"
+      "        slo: { objective: 0.99, page: [[1h, 5m, 14.4], [6h, 30m, 6]] } }\n"
+      "    - { name: bad, tier: P1, slo: { objective: 1.5, page: [[5m, 1h, 2], [1h]] } }\n");
+  EXPECT_TRUE(HasProblem(c, "alerting.rules[1].slo.objective")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "alerting.rules[1].slo.page[0]", "shorter")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "alerting.rules[1].slo.page[1]", "[long window")) << AllProblems(c);
+  ASSERT_GE(c.config.alerting.rules.size(), 1u);
+  const RuleSpec& r = c.config.alerting.rules[0];
+  ASSERT_TRUE(r.slo.has_value());
+  ASSERT_EQ(r.slo->windows.size(), 2u);
+  EXPECT_EQ(r.slo->windows[1].long_ns, 6LL * 3600 * 1'000'000'000);
+  EXPECT_DOUBLE_EQ(r.slo->windows[0].factor, 14.4);
 }
 
 TEST(ConfigTest, SyntaxErrorsAreProblemsNotExceptions) {

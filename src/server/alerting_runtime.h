@@ -34,6 +34,10 @@ class AlertingRuntime {
   void AddListener(Listener listener);
   // Called after every evaluation tick (on the ticker thread), e.g. for incident timers.
   void AddTickHook(std::function<void()> hook);
+  // Burn-rate windows beyond the live windows read rollups through this (before Start()).
+  void SetRollupReader(RuleEngine::RollupReader reader) {
+    engine_.SetRollupReader(std::move(reader));
+  }
   void Start();
   void Stop();
   // Replaces the rules; window and alert state of unchanged rules survive.

@@ -38,7 +38,16 @@ json RuleJson(const RuleSpec& r, const AlertingConfig& config) {
     auto it = config.action_map.find(r.tier);
     if (it != config.action_map.end()) actions = it->second;
   }
+  json slo = nullptr;
+  if (r.slo) {
+    json windows = json::array();
+    for (const BurnWindow& w : r.slo->windows) {
+      windows.push_back({FormatDuration(w.long_ns), FormatDuration(w.short_ns), w.factor});
+    }
+    slo = {{"objective", r.slo->objective}, {"windows", windows}};
+  }
   return {{"name", r.name},
+          {"slo", slo},
           {"description", r.description},
           {"tier", TierName(r.tier)},
           {"scope", scope},

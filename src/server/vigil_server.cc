@@ -296,6 +296,11 @@ void VigilServer::OpenStores() {
                    st.ok() ? "queued" : st.message());
     }
   });
+  alerting_->SetRollupReader([this](int64_t from, int64_t to) {
+    Result<std::vector<RollupRow>> rows =
+        event_store_->ReadRollups({TenantFilter{true, {}}, "", "", from, to});
+    return rows.ok() ? std::move(rows).value() : std::vector<RollupRow>{};
+  });
   dispatcher_->Start();
   notifier_->Start();
   pipeline_->Start();
