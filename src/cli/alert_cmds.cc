@@ -12,20 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-template <typename Print>
-int Show(const ApiReply& reply, bool json_output, Print print) {
-  if (reply.exit_code != kExitOk) {
-    ApiClient::PrintError(reply);
-    return reply.exit_code;
-  }
-  if (json_output) {
-    std::cout << reply.body.dump(2) << "\n";
-  } else {
-    print(reply.body);
-  }
-  return kExitOk;
-}
-
 void PrintAlerts(const json& body) {
   std::printf("%-4s %-9s %-40s %12s  %-14s %s\n", "TIER", "STATE", "ALERT", "VALUE", "THRESHOLD",
               "SINCE");
@@ -80,7 +66,7 @@ void RegisterAlerting(CLI::App& app, int& exit_code) {
     cmd->callback([client, state, &exit_code] {
       std::string path = "/v1/alerts";
       AddQuery(path, "state", *state);
-      exit_code = Show(ApiClient(*client).Get(path), client->json, PrintAlerts);
+      exit_code = PrintReply(ApiClient(*client).Get(path), client->json, PrintAlerts);
     });
   }
   {
@@ -104,7 +90,7 @@ void RegisterAlerting(CLI::App& app, int& exit_code) {
       AddQuery(path, "from", args->from);
       AddQuery(path, "to", args->to);
       AddQuery(path, "baseline", args->baseline);
-      exit_code = Show(ApiClient(*client).Get(path), client->json, [](const json& d) {
+      exit_code = PrintReply(ApiClient(*client).Get(path), client->json, [](const json& d) {
         std::cout << d.value("summary", "") << "\n";
         for (const auto& f : d["findings"]) {
           std::printf("  %-6s %-12s %-24s %-20s excess %6.0f  share %5.1f%%\n",
@@ -127,7 +113,7 @@ void RegisterAlerting(CLI::App& app, int& exit_code) {
     cmd->callback([client, status, &exit_code] {
       std::string path = "/v1/incidents";
       AddQuery(path, "status", *status);
-      exit_code = Show(ApiClient(*client).Get(path), client->json, [](const json& body) {
+      exit_code = PrintReply(ApiClient(*client).Get(path), client->json, [](const json& body) {
         for (const auto& i : body["incidents"]) PrintIncident(i);
         if (body["incidents"].empty()) std::cout << "no incidents\n";
       });
@@ -140,8 +126,8 @@ void RegisterAlerting(CLI::App& app, int& exit_code) {
     cmd->add_option("id", *id, "Incident id")->required();
     AddClientFlags(cmd, *client);
     cmd->callback([client, id, &exit_code] {
-      exit_code = Show(ApiClient(*client).Get("/v1/incidents/" + std::to_string(*id)), client->json,
-                       PrintIncident);
+      exit_code = PrintReply(ApiClient(*client).Get("/v1/incidents/" + std::to_string(*id)),
+                             client->json, PrintIncident);
     });
   }
   {
@@ -160,9 +146,9 @@ void RegisterAlerting(CLI::App& app, int& exit_code) {
       json body = {
           {"use_case", args->use_case}, {"title", args->title}, {"severity", args->severity}};
       if (!args->tenant.empty()) body["tenant"] = args->tenant;
-      exit_code =
-          Show(ApiClient(*client).Post("/v1/incidents", body.dump()), client->json,
-               [](const json& r) { std::cout << "opened incident " << r.value("id", 0) << "\n"; });
+      exit_code = PrintReply(
+          ApiClient(*client).Post("/v1/incidents", body.dump()), client->json,
+          [](const json& r) { std::cout << "opened incident " << r.value("id", 0) << "\n"; });
     });
   }
   for (const char* verb : {"update", "resolve"}) {
@@ -181,8 +167,8 @@ void RegisterAlerting(CLI::App& app, int& exit_code) {
       std::string path =
           "/v1/incidents/" + std::to_string(*id) + (update ? "/updates" : "/resolve");
       exit_code =
-          Show(ApiClient(*client).Post(path, body.dump()), client->json,
-               [update](const json&) { std::cout << (update ? "posted\n" : "resolved\n"); });
+          PrintReply(ApiClient(*client).Post(path, body.dump()), client->json,
+                     [update](const json&) { std::cout << (update ? "posted\n" : "resolved\n"); });
     });
   }
 }

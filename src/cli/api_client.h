@@ -5,6 +5,7 @@
 // server unreachable).
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -44,6 +45,22 @@ class ApiClient {
   std::unique_ptr<HttpClient> http_;
   std::string auth_header_;
 };
+
+// The shared tail of a command: on failure prints the error and returns its exit code; with
+// --json prints the server's reply; otherwise calls `print` with it.
+template <typename Print>
+int PrintReply(const ApiReply& reply, bool json_output, Print print) {
+  if (reply.exit_code != 0) {
+    ApiClient::PrintError(reply);
+    return reply.exit_code;
+  }
+  if (json_output) {
+    std::cout << reply.body.dump(2) << "\n";
+  } else {
+    print(reply.body);
+  }
+  return 0;
+}
 
 // Percent-encodes a query parameter value.
 std::string UrlEncode(const std::string& value);

@@ -15,7 +15,7 @@ inline constexpr int kExitUsage = 2;
 void RegisterServe(CLI::App& app, int& exit_code);
 void RegisterConfig(CLI::App& app, int& exit_code);
 void RegisterIngest(CLI::App& app, int& exit_code);
-void RegisterRead(CLI::App& app, int& exit_code);  // summary, trace, events
+void RegisterRead(CLI::App& app, int& exit_code);      // summary, trace, events
 void RegisterAlerting(CLI::App& app, int& exit_code);  // alerts, incident …, diagnose
 
 }  // namespace vigil::cli

@@ -144,19 +144,6 @@ void PrintEvents(const json& page) {
 }
 
 // Shared tail of every read command: errors, --json, or the human form.
-template <typename Print>
-int Finish(const ApiReply& reply, bool json_output, Print print) {
-  if (reply.exit_code != kExitOk) {
-    ApiClient::PrintError(reply);
-    return reply.exit_code;
-  }
-  if (json_output) {
-    std::cout << reply.body.dump(2) << "\n";
-  } else {
-    print(reply.body);
-  }
-  return kExitOk;
-}
 
 }  // namespace
 
@@ -171,7 +158,7 @@ void RegisterRead(CLI::App& app, int& exit_code) {
     cmd->callback([client, range, &exit_code] {
       std::string path = "/v1/summary";
       AddRangeQuery(path, *range);
-      exit_code = Finish(ApiClient(*client).Get(path), client->json, PrintSummary);
+      exit_code = PrintReply(ApiClient(*client).Get(path), client->json, PrintSummary);
     });
   }
   {
@@ -185,7 +172,7 @@ void RegisterRead(CLI::App& app, int& exit_code) {
     cmd->callback([client, trace, tenant, &exit_code] {
       std::string path = "/v1/traces/" + UrlEncode(*trace);
       AddQuery(path, "tenant", *tenant);
-      exit_code = Finish(ApiClient(*client).Get(path), client->json, [](const json& t) {
+      exit_code = PrintReply(ApiClient(*client).Get(path), client->json, [](const json& t) {
         std::cout << "trace " << t.value("trace_id", "") << " (" << t.value("event_count", 0)
                   << " events)\n";
         for (const auto& span : t["spans"]) PrintSpan(span, 0);
@@ -218,7 +205,7 @@ void RegisterRead(CLI::App& app, int& exit_code) {
       AddQuery(path, "tool", filters->tool);
       AddQuery(path, "limit", std::to_string(filters->limit));
       AddQuery(path, "cursor", filters->cursor);
-      exit_code = Finish(ApiClient(*client).Get(path), client->json, PrintEvents);
+      exit_code = PrintReply(ApiClient(*client).Get(path), client->json, PrintEvents);
     });
   }
 }

@@ -78,6 +78,24 @@ IncidentService* IncidentsApi::Prepare(const HttpRequest& req, Role role, Respon
   return service;
 }
 
+Result<Incident> IncidentsApi::Find(const HttpRequest& req, Role role, Responder& respond,
+                                    const Principal** principal, IncidentService** service) {
+  *service = Prepare(req, role, respond, principal);
+  if (*service == nullptr) return Status::Unavailable("answered");
+  Result<int64_t> id = IncidentId(req);
+  if (!id.ok()) {
+    respond(StatusResponse(id.status()));
+    return id.status();
+  }
+  Result<Incident> incident = (*service)->Get(*id);
+  if (!incident.ok() || !Visible(**principal, *incident)) {
+    // Another tenant's incident is as absent as a missing one.
+    respond(ErrorResponse(404, "not_found", "no incident " + std::to_string(*id)));
+    return Status::NotFound("no incident");
+  }
+  return incident;
+}
+
 void IncidentsApi::List(HttpRequest& req, Responder respond) {
   const Principal* p;
   IncidentService* service = Prepare(req, Role::kRead, respond, &p);
@@ -99,14 +117,9 @@ void IncidentsApi::List(HttpRequest& req, Responder respond) {
 
 void IncidentsApi::Get(HttpRequest& req, Responder respond) {
   const Principal* p;
-  IncidentService* service = Prepare(req, Role::kRead, respond, &p);
-  if (service == nullptr) return;
-  Result<int64_t> id = IncidentId(req);
-  if (!id.ok()) return respond(StatusResponse(id.status()));
-  Result<Incident> incident = service->Get(*id);
-  if (!incident.ok() || !Visible(*p, *incident)) {
-    return respond(ErrorResponse(404, "not_found", "no incident " + std::to_string(*id)));
-  }
+  IncidentService* service;
+  Result<Incident> incident = Find(req, Role::kRead, respond, &p, &service);
+  if (!incident.ok()) return;
   json body = IncidentJson(*incident);
   json timeline = json::array();
   for (const TimelineEntry& e : incident->timeline) {
@@ -178,14 +191,10 @@ void IncidentsApi::Open(HttpRequest& req, Responder respond) {
 
 void IncidentsApi::Update(HttpRequest& req, Responder respond) {
   const Principal* p;
-  IncidentService* service = Prepare(req, Role::kOperate, respond, &p);
-  if (service == nullptr) return;
-  Result<int64_t> id = IncidentId(req);
-  if (!id.ok()) return respond(StatusResponse(id.status()));
-  Result<Incident> incident = service->Get(*id);
-  if (!incident.ok() || !Visible(*p, *incident)) {
-    return respond(ErrorResponse(404, "not_found", "no incident " + std::to_string(*id)));
-  }
+  IncidentService* service;
+  Result<Incident> incident = Find(req, Role::kOperate, respond, &p, &service);
+  if (!incident.ok()) return;
+  const int64_t* id = &incident->id;
   Result<json> body = Body(req);
   if (!body.ok()) return respond(StatusResponse(body.status()));
   Result<std::string> text = StringField(*body, "text", true);
@@ -200,14 +209,10 @@ void IncidentsApi::Update(HttpRequest& req, Responder respond) {
 
 void IncidentsApi::Resolve(HttpRequest& req, Responder respond) {
   const Principal* p;
-  IncidentService* service = Prepare(req, Role::kOperate, respond, &p);
-  if (service == nullptr) return;
-  Result<int64_t> id = IncidentId(req);
-  if (!id.ok()) return respond(StatusResponse(id.status()));
-  Result<Incident> incident = service->Get(*id);
-  if (!incident.ok() || !Visible(*p, *incident)) {
-    return respond(ErrorResponse(404, "not_found", "no incident " + std::to_string(*id)));
-  }
+  IncidentService* service;
+  Result<Incident> incident = Find(req, Role::kOperate, respond, &p, &service);
+  if (!incident.ok()) return;
+  const int64_t* id = &incident->id;
   json body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     return respond(ErrorResponse(400, "invalid_field", "the body must be a JSON object", "body"));

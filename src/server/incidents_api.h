@@ -29,6 +29,10 @@ class IncidentsApi {
   // Authenticates with `role`, checks readiness and (for {id} routes) scope; null on failure.
   IncidentService* Prepare(const HttpRequest& req, Role role, Responder& respond,
                            const Principal** principal);
+  // Prepare() plus the {id} incident, answering 404 when it is missing or out of scope; a
+  // non-ok result means the request was answered.
+  Result<Incident> Find(const HttpRequest& req, Role role, Responder& respond,
+                        const Principal** principal, IncidentService** service);
   const Authenticator& auth_;
   const std::atomic<IncidentService*>& service_;
   const std::atomic<EventStore*>& store_;
