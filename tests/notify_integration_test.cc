@@ -94,12 +94,16 @@ TEST_F(NotifyTest, AReceiverThatIsDownGetsTheMessageWhenItComesBack) {
   EXPECT_TRUE(Received("trigger").empty());
   receiver_.SetDown(false);
   ASSERT_TRUE(WaitFor([&] { return Received("trigger").size() == 1; })) << vigil_->Log();
+  // The receiver has the body before Vigil records the delivery: poll for the counters.
   HttpClient c(vigil_->base_url());
-  auto m = c.Get("/metrics");
-  EXPECT_NE(m->body.find("vigil_notifications_total{channel=\"oncall\",outcome=\"retry\"}"),
-            std::string::npos);
-  // Delivered at least once (the resolve may follow when the 2 s window has emptied).
-  EXPECT_NE(m->body.find("vigil_notifications_total{channel=\"oncall\",outcome=\"delivered\"}"),
+  std::string metrics;
+  EXPECT_TRUE(WaitFor([&] {
+    auto m = c.Get("/metrics");
+    metrics = m.ok() ? m->body : "";
+    return metrics.find("vigil_notifications_total{channel=\"oncall\",outcome=\"delivered\"}") !=
+           std::string::npos;
+  })) << metrics;
+  EXPECT_NE(metrics.find("vigil_notifications_total{channel=\"oncall\",outcome=\"retry\"}"),
             std::string::npos);
 }
 
