@@ -39,6 +39,7 @@ Vigil is starting on http://$LISTEN  (Ctrl-C stops it)
           --data-binary '{"trace_id":"t1","span_id":"s1","request_id":"r1","use_case":"refund-bot","layer":"task","status":"ok","latency_ms":900}' \\
           http://$LISTEN/v1/events
         curl -s http://$LISTEN/metrics | grep vigil_ingest
+        VIGIL_TOKEN=\$VIGIL_TOKEN_READ build/vigil summary --server http://$LISTEN
 
 MSG
 exec build/vigil serve --config examples/vigil.yaml --data "$DATA" --listen "$LISTEN"
