@@ -47,6 +47,14 @@ std::string ActionDispatcher::UseCaseOf(const AlertInstance& alert, const RuleSp
   return "";
 }
 
+std::string ActionDispatcher::TenantOf(const AlertInstance& alert, const RuleSpec& rule) {
+  if (!rule.tenant.empty()) return rule.tenant;
+  for (const auto& [k, v] : alert.labels) {
+    if (k == "tenant") return v;
+  }
+  return "";
+}
+
 void ActionDispatcher::OnTransition(const AlertTransition& t, const RuleSpec& rule,
                                     const AlertingConfig& config) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -58,6 +58,9 @@ class ActionDispatcher {
   std::vector<ActionRecord> Records() const;  // most recent last, at most 1000
 
   static std::string UseCaseOf(const AlertInstance& alert, const RuleSpec& rule);
+  // The tenant an alert belongs to: the rule's tenant scope or the tenant group label; empty
+  // when the rule aggregates across tenants.
+  static std::string TenantOf(const AlertInstance& alert, const RuleSpec& rule);
 
  private:
   struct Job {

@@ -238,7 +238,7 @@ std::map<std::string, RuleEngine::Accumulator> RuleEngine::Collect(const RuleSpe
         acc.samples += r.stats.count;
         break;
       case Signal::kTokensRate:
-        contribution = static_cast<double>(r.stats.tokens);
+        contribution = static_cast<double>(r.stats.tokens_in + r.stats.tokens_out);
         acc.samples += r.stats.count;
         break;
       case Signal::kLatencyP50:

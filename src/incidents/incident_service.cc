@@ -40,14 +40,6 @@ const std::vector<Migration>& IncidentMigrations() {
   return *m;
 }
 
-std::string TenantOf(const AlertInstance& a, const RuleSpec& rule) {
-  if (!rule.tenant.empty()) return rule.tenant;
-  for (const auto& [k, v] : a.labels) {
-    if (k == "tenant") return v;
-  }
-  return "";
-}
-
 json EvidenceJson(const AlertInstance& a) {
   json top = json::array();
   for (const auto& [k, v] : a.evidence.top_keys) top.push_back({{"key", k}, {"contribution", v}});
@@ -132,7 +124,7 @@ int64_t IncidentService::OnAlertTransition(const AlertTransition& t, const RuleS
         const std::string title = std::string(TierName(rule.tier)) + " " + rule.name +
                                   (use_case.empty() ? "" : " on " + use_case);
         insert->BindText(1, use_case);
-        insert->BindText(2, TenantOf(a, rule));
+        insert->BindText(2, ActionDispatcher::TenantOf(a, rule));
         insert->BindText(3, TierName(rule.tier));
         insert->BindText(4, title);
         insert->BindText(5, "alert:" + rule.name);

@@ -17,7 +17,7 @@ RollupKey RollupKey::Of(const Event& e) {
   return k;
 }
 
-void RollupCell::Add(const Event& e) {
+void EventCounters::Add(const Event& e) {
   ++count;
   if (e.status == EventStatus::kError) ++errors;
   retries += static_cast<uint64_t>(e.retries);
@@ -27,11 +27,9 @@ void RollupCell::Add(const Event& e) {
   if (e.idempotency_collision) ++collisions;
   cost_usd += e.cost_usd;
   if (e.layer == Layer::kBusiness) value_sum += e.value;
-  // Business outcomes carry no latency worth a quantile.
-  if (e.layer != Layer::kBusiness) latency.Add(e.latency_ms);
 }
 
-void RollupCell::Merge(const RollupCell& o) {
+void EventCounters::Merge(const EventCounters& o) {
   count += o.count;
   errors += o.errors;
   retries += o.retries;
@@ -41,13 +39,21 @@ void RollupCell::Merge(const RollupCell& o) {
   collisions += o.collisions;
   cost_usd += o.cost_usd;
   value_sum += o.value_sum;
+}
+
+void RollupCell::Add(const Event& e) {
+  EventCounters::Add(e);
+  if (HasLatency(e)) latency.Add(e.latency_ms);
+}
+
+void RollupCell::Merge(const RollupCell& o) {
+  EventCounters::Merge(o);
   latency.Merge(o.latency);
 }
 
 bool RollupCell::operator==(const RollupCell& o) const {
-  return count == o.count && errors == o.errors && retries == o.retries && refusals == o.refusals &&
-         tokens_in == o.tokens_in && tokens_out == o.tokens_out && collisions == o.collisions &&
-         cost_usd == o.cost_usd && value_sum == o.value_sum && latency == o.latency;
+  return static_cast<const EventCounters&>(*this) == static_cast<const EventCounters&>(o) &&
+         latency == o.latency;
 }
 
 int64_t BucketStart(RollupGrain grain, int64_t ts_ns) {

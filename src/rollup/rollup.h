@@ -39,7 +39,8 @@ struct RollupKey {
   static RollupKey Of(const Event& e);
 };
 
-struct RollupCell {
+// What every aggregate of events counts; shared by rollup cells and live-window buckets.
+struct EventCounters {
   uint64_t count = 0;
   uint64_t errors = 0;
   uint64_t retries = 0;
@@ -48,7 +49,17 @@ struct RollupCell {
   uint64_t tokens_out = 0;
   uint64_t collisions = 0;
   double cost_usd = 0;
-  double value_sum = 0;
+  double value_sum = 0;  // business layer only
+
+  void Add(const Event& e);
+  void Merge(const EventCounters& other);
+  bool operator==(const EventCounters& other) const = default;
+};
+
+// Business outcomes carry no latency worth a quantile.
+inline bool HasLatency(const Event& e) { return e.layer != Layer::kBusiness; }
+
+struct RollupCell : EventCounters {
   LatencySketch latency;
 
   void Add(const Event& e);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alerting/action_dispatcher.h"
 #include "common/time_util.h"
 #include "server/api_util.h"
 
@@ -11,14 +12,6 @@ namespace {
 using nlohmann::json;
 
 json Time(int64_t ns) { return ns > 0 ? json(FormatRfc3339(ns)) : json(nullptr); }
-
-std::string TenantOf(const AlertInstance& a, const RuleSpec* rule) {
-  if (rule != nullptr && !rule->tenant.empty()) return rule->tenant;
-  for (const auto& [k, v] : a.labels) {
-    if (k == "tenant") return v;
-  }
-  return "";
-}
 
 json RuleJson(const RuleSpec& r, const AlertingConfig& config) {
   json scope = json::object();
@@ -85,7 +78,7 @@ void AlertsApi::Alerts(HttpRequest& req, Responder respond) {
       if (r.name == a.rule) rule = &r;
     }
     if (!principal->all_tenants) {
-      std::string tenant = TenantOf(a, rule);
+      std::string tenant = rule ? ActionDispatcher::TenantOf(a, *rule) : std::string();
       if (tenant.empty() || !principal->CanAccessTenant(tenant)) continue;
     }
     if (state_filter && *state_filter != AlertStateName(a.state)) continue;

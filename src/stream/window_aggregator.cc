@@ -43,28 +43,6 @@ void CompactSketch::MergeInto(LatencySketch& out) const {
   out.AddSumAndMax(sum_, max_);
 }
 
-void WindowStats::Add(const Event& e) {
-  ++count;
-  if (e.status == EventStatus::kError) ++errors;
-  retries += static_cast<uint64_t>(e.retries);
-  if (e.refusal) ++refusals;
-  tokens += static_cast<uint64_t>(e.tokens_in + e.tokens_out);
-  if (e.idempotency_collision) ++collisions;
-  cost_usd += e.cost_usd;
-  if (e.layer == Layer::kBusiness) value_sum += e.value;
-}
-
-void WindowStats::Merge(const WindowStats& o) {
-  count += o.count;
-  errors += o.errors;
-  retries += o.retries;
-  refusals += o.refusals;
-  tokens += o.tokens;
-  collisions += o.collisions;
-  cost_usd += o.cost_usd;
-  value_sum += o.value_sum;
-}
-
 WindowAggregator::WindowAggregator(const Clock& clock, size_t max_keys)
     : clock_(clock), max_keys_(max_keys) {}
 
@@ -73,7 +51,7 @@ void WindowAggregator::AddTo(std::deque<Bucket>& ring, int64_t second, const Eve
   if (ring.empty() || ring.back().second != second) ring.push_back(Bucket{second, {}, {}});
   Bucket& b = ring.back();
   b.stats.Add(e);
-  if (e.layer != Layer::kBusiness) b.latency.Add(e.latency_ms);
+  if (HasLatency(e)) b.latency.Add(e.latency_ms);
   while (!ring.empty() && ring.front().second <= second - keep_seconds) ring.pop_front();
 }
 

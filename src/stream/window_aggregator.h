@@ -47,12 +47,7 @@ class CompactSketch {
   double max_ = 0;
 };
 
-struct WindowStats {
-  uint64_t count = 0, errors = 0, retries = 0, refusals = 0, tokens = 0, collisions = 0;
-  double cost_usd = 0, value_sum = 0;
-  void Add(const Event& e);
-  void Merge(const WindowStats& other);
-};
+using WindowStats = EventCounters;
 
 struct WindowResult {
   WindowStats stats;
