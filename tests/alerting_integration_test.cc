@@ -22,6 +22,12 @@ auth:
     - { name: acme, token_env: T_ACME, roles: [ingest, read], tenants: [acme] }
     - { name: ops,  token_env: T_OPS,  roles: [read], tenants: "*" }
     - { name: alice, token_env: T_ALICE, roles: [operate], tenants: "*" }
+use_cases:
+  - name: refund-bot
+    critical_path: true
+    releases:
+      - { version: v1, model: m-large, prompt: refund@3, fallback_model: m-small, known_good: true }
+      - { version: v2, model: m-large, prompt: refund@4, fallback_model: m-small, active: true }
 alerting:
   evaluation_interval: 100ms
   rules:
@@ -162,20 +168,30 @@ TEST_F(AlertingTest, P1OpensAnIncidentWhoseTimelineHasTheActionsInOrder) {
     if (e["kind"] == "action") actions.push_back(e["detail"]["action"]);
   }
   EXPECT_EQ(actions, (std::vector<std::string>{"rollback", "notify_oncall", "freeze_releases"}));
-  // No release management and no receiver yet: each action is recorded as failed, loudly.
+  // Rollback and freeze act on the release registry; no on-call receiver is configured, so the
+  // page fails, loudly, without blocking the freeze after it.
   bool automated_update = false;
+  bool route_changed = false;
   for (const auto& e : tl) {
     if (e["kind"] == "action") {
-      EXPECT_NE(e["summary"].get<std::string>().find("FAILED"), std::string::npos);
+      const std::string summary = e["summary"];
+      const bool failed = summary.find("FAILED") != std::string::npos;
+      EXPECT_EQ(failed, e["detail"]["action"] == "notify_oncall") << summary;
+      if (e["detail"]["action"] == "rollback") {
+        EXPECT_NE(summary.find("rolled back from v2 to v1"), std::string::npos) << summary;
+      }
     }
+    route_changed |= e["kind"] == "route_changed";
     if (e["kind"] == "update" && e["actor"] == "vigil") {
       automated_update = true;
       EXPECT_NE(e["summary"].get<std::string>().find("Automated"), std::string::npos);
     }
   }
   EXPECT_TRUE(automated_update);
+  EXPECT_TRUE(route_changed);
   EXPECT_EQ(incident["clocks"][0]["name"], "switchback");
-  EXPECT_FALSE(incident["clocks"][0]["stopped"].get<bool>());
+  EXPECT_TRUE(incident["clocks"][0]["stopped"].get<bool>());
+  EXPECT_TRUE(incident["clocks"][0]["met"].get<bool>());
 
   // A person posts an update (stops the update clock) and resolves.
   const std::string id = std::to_string(incident["id"].get<int>());
@@ -198,7 +214,9 @@ TEST_F(AlertingTest, P1OpensAnIncidentWhoseTimelineHasTheActionsInOrder) {
   EXPECT_EQ(after["status"], "resolved");
   EXPECT_TRUE(after["clocks"][1]["stopped"].get<bool>());  // alice's update, not Vigil's
   auto m = c.Get("/metrics");
-  EXPECT_NE(m->body.find("vigil_actions_total{action=\"rollback\",outcome=\"failed\"} 1"),
+  EXPECT_NE(m->body.find("vigil_actions_total{action=\"rollback\",outcome=\"ok\"} 1"),
+            std::string::npos);
+  EXPECT_NE(m->body.find("vigil_actions_total{action=\"notify_oncall\",outcome=\"failed\"} 1"),
             std::string::npos);
   EXPECT_NE(
       m->body.find("vigil_events_total{use_case=\"refund-bot\",layer=\"task\",status=\"error\"}"),

@@ -4,20 +4,6 @@
 
 namespace vigil {
 
-std::vector<std::pair<std::string, ActionRequest>> RecordingRouteControl::Requests() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return requests_;
-}
-
-Status RecordingRouteControl::Record(const char* what, const ActionRequest& r) {
-  std::lock_guard<std::mutex> lock(mu_);
-  requests_.emplace_back(what, r);
-  return Status::FailedPrecondition(std::string(what) + " of " +
-                                    (r.use_case.empty() ? "all releases" : r.use_case) +
-                                    " requested but not applied: release management is not "
-                                    "built yet");
-}
-
 ActionDispatcher::ActionDispatcher(RouteControl& routes, AlertNotifier* notifier,
                                    const Clock& clock, MetricsRegistry* metrics)
     : routes_(routes), notifier_(notifier), clock_(clock), metrics_(metrics) {}
@@ -101,17 +87,24 @@ ActionRecord ActionDispatcher::Run(const Job& job) {
                             std::to_string(job.alert.evidence.value),
                         "alert:" + job.rule.name};
   Status st;
-  const bool needs_use_case = job.action == "rollback" || job.action == "degrade";
-  if (needs_use_case && rec.use_case.empty()) {
-    st = Status::FailedPrecondition(job.action +
-                                    " needs a use case: scope the rule with use_case or group "
-                                    "it by use_case");
+  std::string done = "done";
+  auto route_act = [&](Result<std::string> r) {
+    st = r.ok() ? Status::Ok() : r.status();
+    if (r.ok()) done = *r;
+  };
+  if (job.action == "rollback" && rec.use_case.empty()) {
+    // Nothing to roll back to without a use case: stop further change everywhere instead.
+    route_act(routes_.FreezeReleases(request));
+    if (st.ok()) done = "no use case in scope, so nothing to roll back: " + done;
+  } else if (job.action == "degrade" && rec.use_case.empty()) {
+    st = Status::FailedPrecondition(
+        "degrade needs a use case: scope the rule with use_case or group it by use_case");
   } else if (job.action == "rollback") {
-    st = routes_.Rollback(request);
+    route_act(routes_.Rollback(request));
   } else if (job.action == "degrade") {
-    st = routes_.Degrade(request);
+    route_act(routes_.Degrade(request));
   } else if (job.action == "freeze_releases") {
-    st = routes_.FreezeReleases(request);
+    route_act(routes_.FreezeReleases(request));
   } else if (job.action == "notify_oncall" || job.action == "resolve_page") {
     st = notifier_ ? notifier_->Page(job.alert, rec.use_case, job.resolve)
                    : Status::FailedPrecondition("no on-call receiver configured (alerting.notify)");
@@ -129,7 +122,7 @@ ActionRecord ActionDispatcher::Run(const Job& job) {
   }
   rec.finished_ns = rec.started_ns + (clock_.MonotonicNanos() - start);
   rec.ok = st.ok();
-  rec.detail = st.ok() ? "done" : st.message();
+  rec.detail = st.ok() ? done : st.message();
   return rec;
 }
 

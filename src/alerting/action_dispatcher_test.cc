@@ -22,6 +22,35 @@ class FakeNotifier final : public AlertNotifier {
   bool fail_pages = false;
 };
 
+// Records each request; rollback fails like a real one without a valid target would.
+class RecordingRouteControl final : public RouteControl {
+ public:
+  Result<std::string> Rollback(const ActionRequest& r) override {
+    Record("rollback", r);
+    return Status::FailedPrecondition("no last-known-good release");
+  }
+  Result<std::string> Degrade(const ActionRequest& r) override {
+    Record("degrade", r);
+    return std::string("degraded");
+  }
+  Result<std::string> FreezeReleases(const ActionRequest& r) override {
+    Record("freeze_releases", r);
+    return std::string(r.use_case.empty() ? "frozen globally" : "frozen");
+  }
+  std::vector<std::pair<std::string, ActionRequest>> Requests() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  void Record(const char* what, const ActionRequest& r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.emplace_back(what, r);
+  }
+  mutable std::mutex mu_;
+  std::vector<std::pair<std::string, ActionRequest>> requests_;
+};
+
 AlertTransition Firing(const std::string& id, uint64_t firing_id) {
   AlertTransition t;
   t.from = AlertState::kPending;
@@ -66,9 +95,11 @@ TEST_F(ActionDispatcherTest, RunsTheTierActionsInOrderAndRecordsEach) {
   EXPECT_EQ(records[0].action, "rollback");
   EXPECT_EQ(records[1].action, "notify_oncall");
   EXPECT_EQ(records[2].action, "freeze_releases");
-  // The recording route control takes the request but says it was not applied.
+  // A failing rollback is recorded with its reason and does not stop the others.
   EXPECT_FALSE(records[0].ok);
-  EXPECT_NE(records[0].detail.find("not built yet"), std::string::npos);
+  EXPECT_EQ(records[0].detail, "no last-known-good release");
+  EXPECT_TRUE(records[2].ok);
+  EXPECT_EQ(records[2].detail, "frozen");
   EXPECT_TRUE(records[1].ok);
   ASSERT_EQ(routes_.Requests().size(), 2u);
   EXPECT_EQ(routes_.Requests()[0].second.use_case, "refund-bot");
@@ -122,6 +153,18 @@ TEST_F(ActionDispatcherTest, RuleOverridesAndUseCaseRequirements) {
   AlertTransition grouped = Firing("c", 1);
   grouped.alert.labels = {{"use_case", "faq"}};
   EXPECT_EQ(ActionDispatcher::UseCaseOf(grouped.alert, rule), "faq");
+}
+
+TEST_F(ActionDispatcherTest, RollbackWithoutAUseCaseFreezesGlobally) {
+  dispatcher_.OnTransition(Firing("d", 1), P1Rule(""), config_);
+  dispatcher_.Drain();
+  auto records = dispatcher_.Records();
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_TRUE(records[0].ok);
+  EXPECT_NE(records[0].detail.find("nothing to roll back: frozen globally"), std::string::npos);
+  ASSERT_FALSE(routes_.Requests().empty());
+  EXPECT_EQ(routes_.Requests()[0].first, "freeze_releases");
+  EXPECT_EQ(routes_.Requests()[0].second.use_case, "");
 }
 
 }  // namespace

@@ -3,12 +3,10 @@
 // releases or notifications are implemented (the releases and notification features plug in
 // their real implementations; tests inject fakes).
 //
-// Contract: every method returns a Status and never throws; an implementation must be safe to
-// call from the dispatcher's worker thread.
+// Contract: every method returns a Status or Result and never throws; an implementation must be
+// safe to call from the dispatcher's worker thread.
 
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "alerting/rule_engine.h"
 #include "common/status.h"
@@ -22,26 +20,15 @@ struct ActionRequest {
   std::string actor;
 };
 
+// Acts on the route of a use case. Each method returns what it did, in one line for the
+// action record ("refund-bot rolled back from v2 to v1 in 3.1 ms", "already on v1"), or why it
+// could not. FreezeReleases with an empty use case freezes globally.
 class RouteControl {
  public:
   virtual ~RouteControl() = default;
-  virtual Status Rollback(const ActionRequest& request) = 0;
-  virtual Status Degrade(const ActionRequest& request) = 0;
-  virtual Status FreezeReleases(const ActionRequest& request) = 0;
-};
-
-// Until release management exists: records each request and reports it as not applied.
-class RecordingRouteControl final : public RouteControl {
- public:
-  Status Rollback(const ActionRequest& r) override { return Record("rollback", r); }
-  Status Degrade(const ActionRequest& r) override { return Record("degrade", r); }
-  Status FreezeReleases(const ActionRequest& r) override { return Record("freeze_releases", r); }
-  std::vector<std::pair<std::string, ActionRequest>> Requests() const;
-
- private:
-  Status Record(const char* what, const ActionRequest& r);
-  mutable std::mutex mu_;
-  std::vector<std::pair<std::string, ActionRequest>> requests_;
+  virtual Result<std::string> Rollback(const ActionRequest& request) = 0;
+  virtual Result<std::string> Degrade(const ActionRequest& request) = 0;
+  virtual Result<std::string> FreezeReleases(const ActionRequest& request) = 0;
 };
 
 // Delivers on-call pages and tickets. `resolved` sends the matching resolve for a page.

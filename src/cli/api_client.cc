@@ -15,10 +15,16 @@ void AddClientFlags(CLI::App* cmd, ClientFlags& flags) {
 }
 
 ApiClient::ApiClient(const ClientFlags& flags)
-    : http_(std::make_unique<HttpClient>(flags.server, std::chrono::seconds(60))) {
-  if (const char* token = std::getenv("VIGIL_TOKEN"); token && *token) {
-    auth_header_ = std::string("Authorization: Bearer ") + token;
+    : server_(flags.server),
+      http_(std::make_unique<HttpClient>(flags.server, std::chrono::seconds(60))) {
+  if (std::string token = TokenFromEnv(); !token.empty()) {
+    auth_header_ = "Authorization: Bearer " + token;
   }
+}
+
+std::string ApiClient::TokenFromEnv() {
+  const char* token = std::getenv("VIGIL_TOKEN");
+  return token ? token : "";
 }
 
 ApiReply ApiClient::Finish(const Result<ClientResponse>& response) {
@@ -51,9 +57,14 @@ ApiReply ApiClient::Get(const std::string& path_and_query) {
 
 ApiReply ApiClient::Post(const std::string& path, const std::string& body,
                          const std::string& content_type) {
+  return Send("POST", path, body, content_type);
+}
+
+ApiReply ApiClient::Send(const std::string& method, const std::string& path,
+                         const std::string& body, const std::string& content_type) {
   std::vector<std::string> headers = {"Content-Type: " + content_type};
   if (!auth_header_.empty()) headers.push_back(auth_header_);
-  return Finish(http_->Request("POST", path, body, headers));
+  return Finish(http_->Request(method, path, body, headers));
 }
 
 void ApiClient::PrintError(const ApiReply& reply) {

@@ -36,12 +36,18 @@ class ApiClient {
   ApiReply Get(const std::string& path_and_query);
   ApiReply Post(const std::string& path, const std::string& body,
                 const std::string& content_type = "application/json");
+  ApiReply Send(const std::string& method, const std::string& path, const std::string& body,
+                const std::string& content_type = "application/json");
+  const std::string& server() const { return server_; }
+  // The bearer token from VIGIL_TOKEN ("" when unset).
+  static std::string TokenFromEnv();
 
   // Prints a failed reply's error message to stderr ("vigil: 403 permission_denied: …").
   static void PrintError(const ApiReply& reply);
 
  private:
   ApiReply Finish(const Result<ClientResponse>& response);
+  std::string server_;
   std::unique_ptr<HttpClient> http_;
   std::string auth_header_;
 };

@@ -17,5 +17,6 @@ void RegisterConfig(CLI::App& app, int& exit_code);
 void RegisterIngest(CLI::App& app, int& exit_code);
 void RegisterRead(CLI::App& app, int& exit_code);      // summary, trace, events
 void RegisterAlerting(CLI::App& app, int& exit_code);  // alerts, incident …, diagnose
+void RegisterReleases(CLI::App& app, int& exit_code);  // release …, freeze, mode, route, audit
 
 }  // namespace vigil::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterIngest(app, exit_code);
   vigil::cli::RegisterRead(app, exit_code);
   vigil::cli::RegisterAlerting(app, exit_code);
+  vigil::cli::RegisterReleases(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

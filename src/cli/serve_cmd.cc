@@ -64,7 +64,7 @@ int RunServe(const ServeArgs& args) {
       sigwait(&signals, &sig);
       if (sig == SIGHUP) {
         // Reload in place; a config with problems changes nothing (Reload logs why).
-        Status st = (*server)->Reload();
+        Status st = (*server)->Reload("signal:SIGHUP");
         if (!st.ok()) spdlog::warn("SIGHUP: {}", st.message());
         continue;
       }

@@ -32,6 +32,11 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+int AbortCheck(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* abort = static_cast<const std::atomic<bool>*>(user);
+  return abort->load() ? 1 : 0;  // non-zero aborts the transfer
+}
+
 }  // namespace
 
 std::string_view ClientResponse::Header(std::string_view lower_name) const {
@@ -69,6 +74,11 @@ Result<ClientResponse> HttpClient::Request(const std::string& method, const std:
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   if (method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  if (abort_ != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortCheck);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, abort_);
+  }
   if (!body.empty() || method == "POST" || method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));

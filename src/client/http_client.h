@@ -7,6 +7,7 @@
 // (libcurl's default) so small keep-alive requests don't stall on delayed ACKs.
 // Thread-safety: one client per thread.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -43,10 +44,14 @@ class HttpClient {
   }
 
   const std::string& base_url() const { return base_url_; }
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  // While *abort is true, a request in progress stops within ~100 ms (Unavailable "aborted").
+  void set_abort_flag(const std::atomic<bool>* abort) { abort_ = abort; }
 
  private:
   std::string base_url_;
   std::chrono::milliseconds timeout_;
+  const std::atomic<bool>* abort_ = nullptr;
   void* curl_ = nullptr;  // CURL*, kept opaque so callers don't include curl.h
 };
 

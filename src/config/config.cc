@@ -7,6 +7,7 @@
 #include "common/text.h"
 #include "config/alerting_loader.h"
 #include "config/pending_sections.h"
+#include "config/releases_loader.h"
 #include "config/yaml_checker.h"
 
 namespace vigil {
@@ -143,10 +144,8 @@ void LoadAuth(YamlChecker& c, const YAML::Node& node, std::vector<TokenConfig>& 
   });
 }
 
-void LoadUseCases(YamlChecker& c, const YAML::Node& node, std::vector<UseCaseConfig>& out,
-                  std::vector<std::string>& notes) {
+void LoadUseCases(YamlChecker& c, const YAML::Node& node, std::vector<UseCaseConfig>& out) {
   std::set<std::string> names;
-  bool any_releases = false;
   if (!c.CheckSequence(node, "use_cases")) return;
   for (size_t i = 0; i < node.size(); ++i) {
     const YAML::Node u = node[i];
@@ -160,14 +159,9 @@ void LoadUseCases(YamlChecker& c, const YAML::Node& node, std::vector<UseCaseCon
     }
     c.String(u, path, "description");
     if (auto v = c.Bool(u, path, "critical_path")) uc.critical_path = *v;
-    if (u["releases"].IsDefined()) {
-      any_releases = true;
-      config_internal::CheckReleasesShape(c, u, path);
-    }
+    if (u["releases"].IsDefined()) config_internal::LoadReleases(c, u, path, uc);
     out.push_back(std::move(uc));
   }
-  if (any_releases)
-    notes.push_back("use_cases[].releases: checked; release management is not built yet");
 }
 
 void LoadPricing(YamlChecker& c, const YAML::Node& node, std::map<std::string, ModelPrice>& out) {
@@ -210,7 +204,7 @@ LoadedConfig LoadFromNode(const YAML::Node& root) {
   }
   if (c.CheckMap(root, "",
                  {"server", "storage", "auth", "ingest", "slo_targets", "use_cases", "alerting",
-                  "pricing", "redaction", "gates", "runbook"})) {
+                  "pricing", "redaction", "gates", "runbook", "release_control"})) {
     for (const auto& kv : root) {
       const std::string key = kv.first.Scalar();
       const YAML::Node& value = kv.second;
@@ -219,9 +213,12 @@ LoadedConfig LoadFromNode(const YAML::Node& root) {
       if (key == "storage") LoadStorage(c, value, cfg.storage, cfg.notes);
       if (key == "ingest") LoadIngest(c, value, cfg.ingest);
       if (key == "auth") LoadAuth(c, value, cfg.tokens);
-      if (key == "use_cases") LoadUseCases(c, value, cfg.use_cases, cfg.notes);
+      if (key == "use_cases") LoadUseCases(c, value, cfg.use_cases);
       if (key == "pricing") LoadPricing(c, value, cfg.pricing);
       if (key == "slo_targets") LoadSloTargets(c, value, cfg.slo_targets);
+      if (key == "release_control") {
+        config_internal::LoadReleaseControl(c, value, cfg.release_control);
+      }
       if (key == "alerting") config_internal::LoadAlerting(c, value, cfg.alerting, cfg.notes);
       if (key == "redaction") config_internal::CheckRedaction(c, value, cfg.notes);
       if (key == "gates") config_internal::CheckGates(c, value, cfg.notes);

@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "config/alerting_config.h"
+#include "model/release_config.h"
 
 namespace vigil {
 
@@ -57,6 +58,19 @@ struct IngestConfig {
 struct UseCaseConfig {
   std::string name;
   bool critical_path = false;
+  // Bootstrap releases (applied on the first start only; the store wins afterwards).
+  std::vector<ReleaseConfig> releases;
+  std::string active_version;  // the release declared `active: true`
+};
+
+// release_control: how long a release must stay active without a P1/P2 firing to become a
+// last-known-good candidate, and which role each act needs.
+struct ReleaseControlConfig {
+  int64_t soak_ns = 30LL * 60 * 1'000'000'000;
+  // act (create | promote | retire | rollback | freeze | mode) → role (read | operate | admin)
+  std::map<std::string, std::string> roles = {{"create", "admin"},   {"promote", "admin"},
+                                              {"retire", "admin"},   {"rollback", "operate"},
+                                              {"freeze", "operate"}, {"mode", "operate"}};
 };
 
 struct ModelPrice {
@@ -81,6 +95,7 @@ struct Config {
   std::map<std::string, ModelPrice> pricing;
   AlertingConfig alerting;
   SloTargets slo_targets;
+  ReleaseControlConfig release_control;
   std::vector<std::string> notes;  // informational lines for the log (inactive sections, …)
 };
 
@@ -92,6 +107,10 @@ struct LoadedConfig {
 
 LoadedConfig LoadConfigFromString(const std::string& yaml_text);
 LoadedConfig LoadConfigFromFile(const std::string& path);
+
+// Converts a YAML document to JSON text (scalars typed as in the config: true/false, numbers,
+// null, else strings); for release files given to `vigil release create`.
+Result<std::string> YamlDocumentToJson(const std::string& yaml_text);
 
 // Names of roles, for messages and docs: "ingest", "read", "operate", "admin".
 const char* RoleName(Role role);

@@ -40,6 +40,43 @@ TEST(ConfigTest, ExampleConfigIsValid) {
   EXPECT_EQ(c.config.alerting.channels.count("oncall"), 1u);
   EXPECT_EQ(c.config.alerting.evaluation_interval_ns, 250'000'000);
   EXPECT_EQ(c.config.slo_targets.switchback_ns, 300'000'000'000);
+  // Each use case declares a known-good v1 and an active v2, so rollback works at once.
+  for (const UseCaseConfig& uc : c.config.use_cases) {
+    ASSERT_GE(uc.releases.size(), 2u) << uc.name;
+    EXPECT_TRUE(uc.releases[0].known_good) << uc.name;
+    EXPECT_EQ(uc.active_version, "v2") << uc.name;
+  }
+}
+
+TEST(ConfigTest, ReleasesAreCheckedAndTyped) {
+  LoadedConfig c = LoadConfigFromString(R"(
+use_cases:
+  - name: a
+    releases:
+      - { version: v1, model: m, prompt: p@1, active: true, params: { temperature: 0.2, flags: [x] },
+          tools: [lookup, { name: refund, permissions: [refunds:write] }] }
+      - { version: v2, model: m, prompt: p@2, migrations: [ { id: split, reversible: false } ] }
+  - name: b
+    releases:
+      - { version: v1, model: m, prompt: p, active: true }
+      - { version: v1, model: m, active: true, migrations: [ { id: x } ], colour: red }
+release_control: { soak: 10m, roles: { promote: operate, rollback: root } }
+)");
+  EXPECT_TRUE(HasProblem(c, "use_cases[1].releases[1].version", "duplicate version"))
+      << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "use_cases[1].releases", "more than one release has active"));
+  EXPECT_TRUE(HasProblem(c, "use_cases[1].releases[1].migrations[0]", "reversible"));
+  EXPECT_TRUE(HasProblem(c, "use_cases[1].releases[1].colour", "unknown key"));
+  EXPECT_TRUE(HasProblem(c, "use_cases[1].releases[1]", "prompt"));
+  EXPECT_TRUE(HasProblem(c, "release_control.roles.rollback", "read, operate, admin"));
+  const UseCaseConfig& a = c.config.use_cases[0];
+  ASSERT_EQ(a.releases.size(), 2u);
+  EXPECT_EQ(a.active_version, "v1");
+  EXPECT_EQ(a.releases[0].params_json, R"({"flags":["x"],"temperature":0.2})");
+  EXPECT_EQ(a.releases[0].tools[1].permissions, std::vector<std::string>{"refunds:write"});
+  EXPECT_FALSE(a.releases[1].migrations[0].reversible);
+  EXPECT_EQ(c.config.release_control.soak_ns, 600'000'000'000);
+  EXPECT_EQ(c.config.release_control.roles.at("promote"), "operate");
 }
 
 TEST(ConfigTest, EmptyObjectGivesDefaults) {

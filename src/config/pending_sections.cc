@@ -3,32 +3,6 @@
 #include <set>
 
 namespace vigil::config_internal {
-namespace {
-
-#define VIGIL_TIERS \
-  { "P1", "P2", "P3" }
-#define VIGIL_ACTIONS \
-  { "rollback", "notify_oncall", "freeze_releases", "degrade", "ticket", "open_incident" }
-
-}  // namespace
-
-void CheckReleasesShape(YamlChecker& c, const YAML::Node& use_case, const std::string& path) {
-  c.ForEach(use_case, path, "releases", [&](const YAML::Node& r, const std::string& rp) {
-    if (!c.CheckMap(r, rp,
-                    {"version", "model", "prompt", "prompt_body", "tools", "fallback_model",
-                     "params", "migrations", "known_good", "active", "sim", "description"})) {
-      return;
-    }
-    c.String(r, rp, "version", true);
-    c.String(r, rp, "model", true);
-    c.String(r, rp, "prompt");
-    c.String(r, rp, "fallback_model");
-    c.Bool(r, rp, "known_good");
-    c.Bool(r, rp, "active");
-    YAML::Node tools = r["tools"];
-    if (tools.IsDefined()) c.CheckSequence(tools, rp + ".tools");
-  });
-}
 
 void CheckRedaction(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes) {
   if (!c.CheckMap(node, "redaction", {"detectors", "patterns", "action"})) return;
@@ -54,7 +28,7 @@ void CheckGates(YamlChecker& c, const YAML::Node& node, std::vector<std::string>
 }
 
 void CheckRunbook(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes) {
-  if (!c.CheckMap(node, "runbook", VIGIL_TIERS)) return;
+  if (!c.CheckMap(node, "runbook", {"P1", "P2", "P3"})) return;
   for (const auto& kv : node) {
     std::string tier = kv.first.Scalar();
     c.ForEach(node, "runbook", tier.c_str(), [&](const YAML::Node& s, const std::string& path) {

@@ -1,7 +1,7 @@
 #pragma once
-// Shape checks for config sections whose features land in later issues (releases,
-// SLO targets, redaction, gates, runbooks). They validate keys, types and enumerations so a
-// config written today stays valid, and add one note per section saying it is not active yet.
+// Shape checks for config sections whose features land in later issues (redaction, gates,
+// runbooks). They validate keys, types and enumerations so a config written today stays valid, and
+// add one note per section saying it is not active yet.
 
 #include <yaml-cpp/yaml.h>
 
@@ -12,7 +12,6 @@
 
 namespace vigil::config_internal {
 
-void CheckReleasesShape(YamlChecker& c, const YAML::Node& use_case, const std::string& path);
 void CheckRedaction(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
 void CheckGates(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
 void CheckRunbook(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);

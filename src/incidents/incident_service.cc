@@ -179,7 +179,23 @@ void IncidentService::OnAction(const ActionRecord& r) {
   Status st = store_.Transact([&](SqliteDb& db) {
     return Append(db, id,
                   {r.finished_ns, "action", "alert:" + r.rule,
-                   r.action + (r.ok ? " done" : " FAILED: " + r.detail), detail.dump()});
+                   r.action + (r.ok ? ": " + r.detail : " FAILED: " + r.detail), detail.dump()});
+  });
+  if (!st.ok()) spdlog::error("incidents: {}", st.ToString());
+}
+
+void IncidentService::OnRouteChange(const std::string& use_case, int64_t route_version,
+                                    bool moves_traffic, const std::string& action,
+                                    const std::string& summary, const std::string& actor) {
+  if (use_case.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  Status st = store_.Transact([&](SqliteDb& db) -> Status {
+    Result<int64_t> open = FindOpen(db, use_case);
+    if (!open.ok()) return open.status();
+    if (*open == 0) return Status::Ok();
+    json detail = {
+        {"route_version", route_version}, {"action", action}, {"moves_traffic", moves_traffic}};
+    return Append(db, *open, {clock_.NowNanos(), "route_changed", actor, summary, detail.dump()});
   });
   if (!st.ok()) spdlog::error("incidents: {}", st.ToString());
 }
@@ -290,10 +306,9 @@ std::vector<IncidentClock> IncidentService::Clocks(const Incident& incident) con
   IncidentClock recovery{"recovery", targets_.core_path_recovery_ns, now - incident.opened_at_ns,
                          incident.resolved_at_ns != 0};
   for (const TimelineEntry& e : incident.timeline) {
-    if (!switchback.stopped && e.kind == "action") {
+    if (!switchback.stopped && e.kind == "route_changed") {
       json d = json::parse(e.detail_json, nullptr, false);
-      if (d.is_object() && d.value("ok", false) &&
-          (d.value("action", "") == "rollback" || d.value("action", "") == "degrade")) {
+      if (d.is_object() && d.value("moves_traffic", false)) {
         switchback.elapsed_ns = e.ts_ns - incident.opened_at_ns;
         switchback.stopped = true;
       }

@@ -6,9 +6,10 @@
 // P3 firings only ticket. Every alert firing/resolution and every action the dispatcher ran for
 // a firing is appended to the timeline with its actor and timing. People open incidents by hand,
 // post updates and resolve them. Clocks (from the timeline, against slo_targets): switchback —
-// until the first successful rollback or degrade; first update — until the first update written
-// by a person (Vigil's own automated update does not stop it); recovery — until an alert of the
-// incident resolves (its condition stayed false for keep_firing_for), or resolution.
+// until the route first changed in a way that moves traffic (rollback, promote, degrade); first
+// update — until the first update written by a person (Vigil's own automated update does not stop
+// it); recovery — until an alert of the incident resolves (its condition stayed false for
+// keep_firing_for), or resolution.
 //
 // Thread-safety: all methods may be called from any thread (the ticker, the dispatcher's worker,
 // HTTP handlers); each change is one StateStore transaction.
@@ -67,6 +68,11 @@ class IncidentService {
   // (0 when it joined one or opened none), so the caller can post the first automated update.
   int64_t OnAlertTransition(const AlertTransition& t, const RuleSpec& rule);
   void OnAction(const ActionRecord& record);
+  // The release registry changed a use case's route: joins the open incident's timeline, and
+  // a change that moves traffic (rollback, promote, mode) stops its switchback clock.
+  void OnRouteChange(const std::string& use_case, int64_t route_version, bool moves_traffic,
+                     const std::string& action, const std::string& summary,
+                     const std::string& actor);
 
   Result<int64_t> Open(const std::string& use_case, const std::string& tenant,
                        const std::string& severity, const std::string& title,

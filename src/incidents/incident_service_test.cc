@@ -57,10 +57,22 @@ TEST_F(IncidentServiceTest, P1FiringOpensAnIncidentAndActionsJoinItsTimeline) {
   RuleSpec rule = Rule("refund-errors", Tier::kP1, "refund-bot");
   service_->OnAlertTransition(Firing("refund-errors", 1), rule);
   clock_.Advance(kSec);
-  ActionRecord rollback{
-      "rollback", "refund-errors", "refund-errors",   1,
-      Tier::kP1,  "refund-bot",    clock_.NowNanos(), clock_.NowNanos() + 40'000'000,
-      true,       "done"};
+  ActionRecord rollback{"rollback",
+                        "refund-errors",
+                        "refund-errors",
+                        1,
+                        Tier::kP1,
+                        "refund-bot",
+                        clock_.NowNanos(),
+                        clock_.NowNanos() + 40'000'000,
+                        true,
+                        "refund-bot rolled back from v2 to v1"};
+  clock_.Advance(40'000'000);
+  // The registry reports the route change while the action runs; a freeze alone (no traffic
+  // moved) does not stop the switchback clock.
+  service_->OnRouteChange("refund-bot", 7, false, "freeze.on", "releases frozen", "alert:x");
+  service_->OnRouteChange("refund-bot", 8, true, "release.rollback", "rolled back", "alert:x");
+  service_->OnRouteChange("faq", 3, true, "release.promote", "no incident here", "admin");
   service_->OnAction(rollback);
   auto list = service_->List("open");
   ASSERT_TRUE(list.ok());
@@ -69,11 +81,13 @@ TEST_F(IncidentServiceTest, P1FiringOpensAnIncidentAndActionsJoinItsTimeline) {
   ASSERT_TRUE(incident.ok());
   EXPECT_EQ(incident->severity, "P1");
   EXPECT_EQ(incident->use_case, "refund-bot");
-  ASSERT_EQ(incident->timeline.size(), 3u);
+  ASSERT_EQ(incident->timeline.size(), 5u);
   EXPECT_EQ(incident->timeline[0].kind, "opened");
   EXPECT_EQ(incident->timeline[1].kind, "alert_fired");
-  EXPECT_EQ(incident->timeline[2].kind, "action");
-  EXPECT_EQ(incident->timeline[2].summary, "rollback done");
+  EXPECT_EQ(incident->timeline[2].kind, "route_changed");
+  EXPECT_EQ(incident->timeline[3].kind, "route_changed");
+  EXPECT_EQ(incident->timeline[4].kind, "action");
+  EXPECT_EQ(incident->timeline[4].summary, "rollback: refund-bot rolled back from v2 to v1");
   auto clocks = service_->Clocks(*incident);
   EXPECT_EQ(clocks[0].name, "switchback");
   EXPECT_TRUE(clocks[0].stopped);

@@ -5,6 +5,7 @@
 #include "common/time_util.h"
 #include "server/api_util.h"
 #include "server/diagnose_api.h"
+#include "server/json_body.h"
 
 namespace vigil {
 namespace {
@@ -36,28 +37,6 @@ Result<int64_t> IncidentId(const HttpRequest& req) {
     return Status::NotFound("no incident " + text);
   }
   return std::stoll(text);
-}
-
-// Parses a JSON object body; a message naming the problem otherwise.
-Result<json> Body(const HttpRequest& req) {
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return Status::InvalidArgument("the body must be a JSON object", "body");
-  }
-  return body;
-}
-
-Result<std::string> StringField(const json& body, const char* field, bool required,
-                                size_t max_len = 4096) {
-  if (!body.contains(field) || body[field].is_null()) {
-    if (required) return Status::InvalidArgument("required", field);
-    return std::string();
-  }
-  if (!body[field].is_string()) return Status::InvalidArgument("must be a string", field);
-  std::string v = body[field];
-  if (required && v.empty()) return Status::InvalidArgument("must not be empty", field);
-  if (v.size() > max_len) return Status::InvalidArgument("too long", field);
-  return v;
 }
 
 }  // namespace
@@ -161,12 +140,12 @@ void IncidentsApi::Open(HttpRequest& req, Responder respond) {
   const Principal* p;
   IncidentService* service = Prepare(req, Role::kOperate, respond, &p);
   if (service == nullptr) return;
-  Result<json> body = Body(req);
+  Result<json> body = JsonObjectBody(req);
   if (!body.ok()) return respond(StatusResponse(body.status()));
-  Result<std::string> use_case = StringField(*body, "use_case", true, 256);
-  Result<std::string> title = StringField(*body, "title", true);
-  Result<std::string> severity = StringField(*body, "severity", false, 2);
-  Result<std::string> tenant = StringField(*body, "tenant", false, 256);
+  Result<std::string> use_case = JsonStringField(*body, "use_case", true, 256);
+  Result<std::string> title = JsonStringField(*body, "title", true);
+  Result<std::string> severity = JsonStringField(*body, "severity", false, 2);
+  Result<std::string> tenant = JsonStringField(*body, "tenant", false, 256);
   for (const Status* st :
        {&use_case.status(), &title.status(), &severity.status(), &tenant.status()}) {
     if (!st->ok()) return respond(StatusResponse(*st));
@@ -195,9 +174,9 @@ void IncidentsApi::Update(HttpRequest& req, Responder respond) {
   Result<Incident> incident = Find(req, Role::kOperate, respond, &p, &service);
   if (!incident.ok()) return;
   const int64_t* id = &incident->id;
-  Result<json> body = Body(req);
+  Result<json> body = JsonObjectBody(req);
   if (!body.ok()) return respond(StatusResponse(body.status()));
-  Result<std::string> text = StringField(*body, "text", true);
+  Result<std::string> text = JsonStringField(*body, "text", true);
   if (!text.ok()) return respond(StatusResponse(text.status()));
   Status st = service->AddUpdate(*id, *text, p->name);
   if (!st.ok()) return respond(StatusResponse(st));
@@ -217,7 +196,7 @@ void IncidentsApi::Resolve(HttpRequest& req, Responder respond) {
   if (body.is_discarded() || !body.is_object()) {
     return respond(ErrorResponse(400, "invalid_field", "the body must be a JSON object", "body"));
   }
-  Result<std::string> summary = StringField(body, "summary", false);
+  Result<std::string> summary = JsonStringField(body, "summary", false);
   if (!summary.ok()) return respond(StatusResponse(summary.status()));
   Status st = service->Resolve(*id, *summary, p->name);
   if (!st.ok()) return respond(StatusResponse(st));

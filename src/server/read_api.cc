@@ -122,11 +122,13 @@ json SummaryJson(const vigil::Summary& s) {
 }  // namespace
 
 ReadApi::ReadApi(const Authenticator& auth, const std::atomic<EventStore*>& store,
-                 const Clock& clock, std::vector<UseCaseConfig> declared_use_cases)
+                 const Clock& clock, std::vector<UseCaseConfig> declared_use_cases,
+                 const RouteHub* routes)
     : auth_(auth),
       store_(store),
       clock_(clock),
-      declared_use_cases_(std::move(declared_use_cases)) {}
+      declared_use_cases_(std::move(declared_use_cases)),
+      routes_(routes) {}
 
 bool ReadApi::Prepare(const HttpRequest& req, Responder& respond, Context& ctx) {
   HttpResponse error;
@@ -281,6 +283,9 @@ void ReadApi::UseCases(HttpRequest& req, Responder respond) {
     infos[uc.name].declared = true;
     infos[uc.name].critical_path = uc.critical_path;
   }
+  if (routes_ != nullptr) {
+    for (const std::string& name : routes_->UseCases()) infos[name];  // created at runtime
+  }
   for (const RollupRow& row : *rows) {
     if (row.key.use_case.empty()) continue;
     Info& info = infos[row.key.use_case];
@@ -298,6 +303,8 @@ void ReadApi::UseCases(HttpRequest& req, Responder respond) {
                     {"events", info.events},
                     {"tasks", info.tasks},
                     {"task_errors", info.task_errors}});
+    auto route = routes_ ? routes_->Current(name) : nullptr;
+    list.back()["route"] = route ? json::parse(route->json, nullptr, false) : json(nullptr);
   }
   respond(JsonResponse(
       {{"range",

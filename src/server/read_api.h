@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/time_range.h"
 #include "config/config.h"
+#include "release/route_hub.h"
 #include "server/http/http_types.h"
 #include "storage/event_store.h"
 
@@ -18,7 +19,7 @@ namespace vigil {
 class ReadApi {
  public:
   ReadApi(const Authenticator& auth, const std::atomic<EventStore*>& store, const Clock& clock,
-          std::vector<UseCaseConfig> declared_use_cases);
+          std::vector<UseCaseConfig> declared_use_cases, const RouteHub* routes = nullptr);
 
   void Summary(HttpRequest& req, Responder respond);
   void Trace(HttpRequest& req, Responder respond);
@@ -40,6 +41,7 @@ class ReadApi {
   const std::atomic<EventStore*>& store_;
   const Clock& clock_;
   const std::vector<UseCaseConfig> declared_use_cases_;
+  const RouteHub* routes_;  // each use case's current route, when release management runs
 };
 
 }  // namespace vigil

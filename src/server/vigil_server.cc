@@ -68,7 +68,11 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
                                             static_cast<size_t>(config_.server.max_body_bytes),
                                             ready_, metrics_);
   collisions_ = std::make_unique<CollisionDetector>(CollisionDetectorOptions{}, &metrics_);
-  read_api_ = std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases);
+  read_api_ =
+      std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases, &route_hub_);
+  releases_api_ = std::make_unique<ReleasesApi>(auth_, releases_ready_, audit_ready_, clock_,
+                                                config_.release_control);
+  routes_api_ = std::make_unique<RoutesApi>(auth_, route_hub_, ready_);
   alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
   alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
   incidents_api_ =
@@ -81,6 +85,9 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   metrics_.AddCallbackGauge("vigil_process_peak_resident_memory_bytes",
                             "Peak resident set size in bytes.",
                             [] { return ProcStatusBytes("VmHWM:"); });
+  metrics_.AddCallbackGauge("vigil_route_watchers",
+                            "Long-poll requests waiting for a route change.",
+                            [this] { return static_cast<double>(route_hub_.Watchers()); });
   metrics_.AddCallbackGauge("vigil_ready", "1 when the store is open and the server is ready.",
                             [this] { return ready_.load() ? 1.0 : 0.0; });
   RegisterRoutes();
@@ -145,11 +152,10 @@ void VigilServer::RegisterRoutes() {
   });
   router_.Add("POST", "/v1/admin/reload", [this](HttpRequest& req, Responder respond) {
     HttpResponse error;
-    if (AuthorizeRequest(auth_, req, Role::kAdmin, error) == nullptr) {
-      return respond(std::move(error));
-    }
+    const Principal* principal = AuthorizeRequest(auth_, req, Role::kAdmin, error);
+    if (principal == nullptr) return respond(std::move(error));
     std::vector<std::string> applied;
-    Status st = Reload(&applied);
+    Status st = Reload(principal->name, &applied);
     if (!st.ok()) return respond(ErrorResponse(400, "invalid_config", st.message(), "config"));
     std::string body = "{\"reloaded\":true,\"applied\":[";
     for (size_t i = 0; i < applied.size(); ++i) {
@@ -161,6 +167,30 @@ void VigilServer::RegisterRoutes() {
     HttpResponse r;
     r.body = body;
     respond(std::move(r));
+  });
+  auto releases = [this](void (ReleasesApi::*handler)(HttpRequest&, Responder)) {
+    return [this, handler](HttpRequest& req, Responder respond) {
+      (releases_api_.get()->*handler)(req, std::move(respond));
+    };
+  };
+  router_.Add("GET", "/v1/releases/{use_case}", releases(&ReleasesApi::History));
+  router_.Add("POST", "/v1/releases/{use_case}", releases(&ReleasesApi::Create));
+  router_.Add("GET", "/v1/releases/{use_case}/rollback_check",
+              releases(&ReleasesApi::RollbackCheck));
+  router_.Add("POST", "/v1/releases/{use_case}/rollback", releases(&ReleasesApi::Rollback));
+  router_.Add("GET", "/v1/releases/{use_case}/{version}", releases(&ReleasesApi::Show));
+  router_.Add("POST", "/v1/releases/{use_case}/{version}/promote", releases(&ReleasesApi::Promote));
+  router_.Add("POST", "/v1/releases/{use_case}/{version}/retire", releases(&ReleasesApi::Retire));
+  router_.Add("GET", "/v1/freeze", releases(&ReleasesApi::Freezes));
+  router_.Add("POST", "/v1/freeze", releases(&ReleasesApi::Freeze));
+  router_.Add("DELETE", "/v1/freeze", releases(&ReleasesApi::Unfreeze));
+  router_.Add("POST", "/v1/routes/{use_case}/mode", releases(&ReleasesApi::Mode));
+  router_.Add("GET", "/v1/audit", releases(&ReleasesApi::Audit));
+  router_.Add("GET", "/v1/routes", [this](HttpRequest& req, Responder respond) {
+    routes_api_->List(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/routes/{use_case}", [this](HttpRequest& req, Responder respond) {
+    routes_api_->Get(req, std::move(respond));
   });
   router_.Add("GET", "/v1/incidents", [this](HttpRequest& req, Responder respond) {
     incidents_api_->List(req, std::move(respond));
@@ -193,6 +223,7 @@ Status VigilServer::Start() {
                                          requests.Inc();
                                          router_.Dispatch(req, std::move(respond));
                                        });
+  route_hub_.Start();
   Result<uint16_t> port = http_->Start();
   if (!port.ok()) return port.status();
   port_ = *port;
@@ -267,8 +298,9 @@ void VigilServer::OpenStores() {
     return;
   }
   notifier_ = std::move(notifier).value();
+  if (!OpenReleases()) return;
   dispatcher_ =
-      std::make_unique<ActionDispatcher>(route_control_, notifier_.get(), clock_, &metrics_);
+      std::make_unique<ActionDispatcher>(*route_control_, notifier_.get(), clock_, &metrics_);
   incidents_ready_.store(incidents_.get());
   // The incident is opened before the actions run, so their records join its timeline.
   dispatcher_->AddSink([this](const ActionRecord& r) { incidents_->OnAction(r); });
@@ -296,6 +328,13 @@ void VigilServer::OpenStores() {
                    st.ok() ? "queued" : st.message());
     }
   });
+  // Expired freezes lift on their own (watchers see it).
+  alerting_->AddTickHook([this, last = int64_t{0}]() mutable {
+    const int64_t now = clock_.NowNanos();
+    if (now - last < kNanosPerSecond) return;
+    last = now;
+    releases_->Tick();
+  });
   alerting_->SetRollupReader([this](int64_t from, int64_t to) {
     Result<std::vector<RollupRow>> rows =
         event_store_->ReadRollups({TenantFilter{true, {}}, "", "", from, to});
@@ -310,7 +349,44 @@ void VigilServer::OpenStores() {
                count.ok() ? *count : -1, config_.storage.synchronous);
 }
 
-Status VigilServer::Reload(std::vector<std::string>* applied) {
+bool VigilServer::OpenReleases() {
+  Result<std::unique_ptr<AuditLog>> audit = AuditLog::Open(*state_store_, clock_);
+  if (!audit.ok()) {
+    Fail(Status::Internal("cannot prepare the audit log: " + audit.status().message()));
+    return false;
+  }
+  audit_ = std::move(audit).value();
+  Result<std::unique_ptr<ReleaseRegistry>> registry =
+      ReleaseRegistry::Open(*state_store_, *audit_, route_hub_, clock_, config_.release_control);
+  if (!registry.ok()) {
+    Fail(Status::Internal("cannot prepare releases: " + registry.status().message()));
+    return false;
+  }
+  releases_ = std::move(registry).value();
+  std::vector<std::string> notes;
+  Status st = releases_->Bootstrap(config_.use_cases, notes);
+  if (!st.ok()) {
+    Fail(Status::Internal("cannot declare the config's releases: " + st.message()));
+    return false;
+  }
+  for (const std::string& note : notes) spdlog::warn("releases: {}", note);
+  releases_->SetChangeListener([this](const RouteChange& c) {
+    metrics_
+        .GetCounter("vigil_route_changes_total", "Route changes published, by act.",
+                    {{"action", c.action}})
+        .Inc();
+    if (incidents_) {
+      incidents_->OnRouteChange(c.use_case, c.version, c.moves_traffic, c.action, c.summary,
+                                c.actor);
+    }
+  });
+  route_control_ = std::make_unique<ReleaseRouteControl>(*releases_);
+  audit_ready_.store(audit_.get());
+  releases_ready_.store(releases_.get());
+  return true;
+}
+
+Status VigilServer::Reload(const std::string& actor, std::vector<std::string>* applied) {
   if (options_.config_path.empty()) return Status::FailedPrecondition("no config file to reload");
   LoadedConfig loaded = LoadConfigFromFile(options_.config_path);
   if (!loaded.ok()) {
@@ -326,7 +402,26 @@ Status VigilServer::Reload(std::vector<std::string>* applied) {
   alerting_->Reload(loaded.config.alerting);
   std::vector<std::string> done = {
       "alerting.rules (" + std::to_string(loaded.config.alerting.rules.size()) + ")",
-      "alerting.action_map", "alerting.evaluation_interval"};
+      "alerting.action_map", "alerting.evaluation_interval", "release_control"};
+  releases_api_->SetSettings(loaded.config.release_control);
+  if (ReleaseRegistry* registry = releases_ready_.load()) {
+    registry->SetSettings(loaded.config.release_control);
+    std::vector<std::string> notes;
+    Status st = registry->Bootstrap(loaded.config.use_cases, notes);
+    for (const std::string& note : notes) spdlog::warn("releases: {}", note);
+    if (st.ok()) {
+      done.push_back("use_cases (new use cases and release versions)");
+    } else {
+      spdlog::error("reload: declaring releases failed: {}", st.ToString());
+    }
+  }
+  if (AuditLog* audit = audit_ready_.load()) {
+    Status st =
+        audit->Record({0, 0, actor, "config.reload", options_.config_path, "null",
+                       "{\"rules\":" + std::to_string(loaded.config.alerting.rules.size()) + "}",
+                       "applied: alerting, release_control, new releases"});
+    if (!st.ok()) spdlog::error("audit: {}", st.ToString());
+  }
   spdlog::info("config reloaded from {}: {} rules", options_.config_path,
                loaded.config.alerting.rules.size());
   if (applied != nullptr) *applied = done;
@@ -335,6 +430,10 @@ Status VigilServer::Reload(std::vector<std::string>* applied) {
 
 void VigilServer::HandleTransition(const AlertTransition& t, const RuleSpec& rule) {
   if (incidents_ == nullptr || dispatcher_ == nullptr) return;  // not ready yet
+  if (t.alert.state == AlertState::kFiring && (rule.tier == Tier::kP1 || rule.tier == Tier::kP2)) {
+    // Before any rollback: the release active while this fired does not count as good.
+    releases_->OnSevereFiring(ActionDispatcher::UseCaseOf(t.alert, rule), rule.name);
+  }
   const int64_t opened = incidents_->OnAlertTransition(t, rule);
   dispatcher_->OnTransition(t, rule, alerting_->config());
   if (opened != 0) {
@@ -379,6 +478,7 @@ void VigilServer::Shutdown() {
   if (alerting_) alerting_->Stop();
   if (dispatcher_) dispatcher_->Stop();
   if (notifier_) notifier_->Stop();
+  route_hub_.Shutdown();  // answers long-poll watchers so the HTTP drain does not wait on them
   if (http_) http_->Stop(std::chrono::milliseconds(5000));
   std::error_code ec;
   std::filesystem::remove(std::filesystem::path(options_.data_dir) / "vigil.addr", ec);

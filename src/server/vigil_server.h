@@ -25,6 +25,10 @@
 #include "ingest/ingest_pipeline.h"
 #include "metrics/metrics.h"
 #include "notify/outbox_notifier.h"
+#include "release/audit_log.h"
+#include "release/release_registry.h"
+#include "release/release_route_control.h"
+#include "release/route_hub.h"
 #include "server/alerting_runtime.h"
 #include "server/alertmanager_api.h"
 #include "server/alerts_api.h"
@@ -32,7 +36,9 @@
 #include "server/http/http_server.h"
 #include "server/incidents_api.h"
 #include "server/read_api.h"
+#include "server/releases_api.h"
 #include "server/router.h"
+#include "server/routes_api.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/state_store.h"
 
@@ -54,9 +60,10 @@ class VigilServer {
   Status Start();
   void Shutdown();
   // Re-reads the config file and applies what can change while running (alerting rules, action
-  // map, evaluation interval); windows and alert state of unchanged rules survive. A file with
-  // problems changes nothing: the problems are returned (as InvalidArgument) and logged.
-  Status Reload(std::vector<std::string>* applied = nullptr);
+  // map, evaluation interval, release_control, new use cases and releases); windows and alert
+  // state of unchanged rules survive. A file with problems changes nothing: the problems are
+  // returned (as InvalidArgument) and logged. Audited with `actor`.
+  Status Reload(const std::string& actor, std::vector<std::string>* applied = nullptr);
   // Blocks until a fatal error (e.g. the store cannot be opened) or `stop` becomes true;
   // returns the fatal error or Ok.
   Status Wait(const std::atomic<bool>& stop);
@@ -69,6 +76,8 @@ class VigilServer {
   VigilServer(Config config, ServeOptions options, const Clock& clock, Authenticator auth);
   void RegisterRoutes();
   void OpenStores();
+  // Audit log, release registry (bootstrapped from the config) and its wiring; false on failure.
+  bool OpenReleases();
   void Fail(Status status);
   // One alert transition into incidents and the action map (rules and external alerts alike).
   void HandleTransition(const AlertTransition& t, const RuleSpec& rule);
@@ -88,7 +97,14 @@ class VigilServer {
   std::unique_ptr<ReadApi> read_api_;
   std::unique_ptr<AlertingRuntime> alerting_;
   std::unique_ptr<AlertsApi> alerts_api_;
-  RecordingRouteControl route_control_;  // until release management lands
+  RouteHub route_hub_;
+  std::unique_ptr<AuditLog> audit_;
+  std::atomic<AuditLog*> audit_ready_{nullptr};
+  std::unique_ptr<ReleaseRegistry> releases_;
+  std::atomic<ReleaseRegistry*> releases_ready_{nullptr};
+  std::unique_ptr<ReleaseRouteControl> route_control_;
+  std::unique_ptr<ReleasesApi> releases_api_;
+  std::unique_ptr<RoutesApi> routes_api_;
   std::unique_ptr<OutboxNotifier> notifier_;
   std::unique_ptr<ActionDispatcher> dispatcher_;
   std::unique_ptr<IncidentService> incidents_;
