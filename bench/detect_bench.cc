@@ -47,6 +47,12 @@ int Main(int argc, char** argv) {
 auth:
   tokens:
     - { name: bench, token_env: BENCH_TOKEN, roles: [admin], tenants: "*" }
+use_cases:
+  - name: bench
+    critical_path: true
+    releases:
+      - { version: v1, model: m-large, prompt: bench@1, known_good: true }
+      - { version: v2, model: m-large, prompt: bench@2, active: true }
 alerting:
   evaluation_interval: 250ms
   notify:
@@ -158,6 +164,9 @@ alerting:
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    // Back to the starting point: lift the P1's freeze and make v2 active again.
+    client.Request("DELETE", "/v1/freeze", R"({"use_case":"bench","reason":"bench reset"})", auth);
+    client.Request("POST", "/v1/releases/bench/v2/promote", "{}", auth);
     std::this_thread::sleep_for(std::chrono::seconds(6));  // a clean window again
   }
   stop = true;

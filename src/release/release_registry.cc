@@ -541,6 +541,7 @@ void ReleaseRegistry::Publish(const std::vector<std::string>& use_cases,
     snapshot->use_case = uc;
     snapshot->version = route->version;
     snapshot->json = RouteToJson(*route).dump();
+    snapshot->published_ns = RouteHub::SteadyNowNs();
     hub_.Publish(std::move(snapshot));
     if (listener) {
       RouteChange c = change;
@@ -559,6 +560,7 @@ Status ReleaseRegistry::PublishAll() {
     snapshot->use_case = uc;
     snapshot->version = route->version;
     snapshot->json = RouteToJson(*route).dump();
+    snapshot->published_ns = RouteHub::SteadyNowNs();
     hub_.Publish(std::move(snapshot));
   }
   return Status::Ok();

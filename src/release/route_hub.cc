@@ -57,7 +57,10 @@ void RouteHub::Publish(std::shared_ptr<const RouteSnapshot> snapshot) {
     }
   }
   for (Callback& cb : wake) cb(snapshot);
+  if (observer_ && !wake.empty()) observer_(*snapshot, wake.size());
 }
+
+void RouteHub::SetPublishObserver(PublishObserver observer) { observer_ = std::move(observer); }
 
 std::shared_ptr<const RouteSnapshot> RouteHub::Current(const std::string& use_case) const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -30,7 +30,8 @@ namespace vigil {
 struct RouteSnapshot {
   std::string use_case;
   int64_t version = 0;
-  std::string json;  // the full route document served by GET /v1/routes/{use_case}
+  std::string json;          // the full route document served by GET /v1/routes/{use_case}
+  int64_t published_ns = 0;  // steady clock, set by the publisher (delivery measurements)
 };
 
 class RouteHub {
@@ -38,12 +39,16 @@ class RouteHub {
   // `snapshot` null: the deadline passed (or shutdown) without a change.
   using Callback = std::function<void(std::shared_ptr<const RouteSnapshot> snapshot)>;
 
+  // Told after a publish woke watchers, with how many (after their callbacks ran).
+  using PublishObserver = std::function<void(const RouteSnapshot& snapshot, size_t woken)>;
+
   RouteHub() = default;
   ~RouteHub();
   RouteHub(const RouteHub&) = delete;
   RouteHub& operator=(const RouteHub&) = delete;
 
-  void Start();     // the deadline timer (steady clock)
+  void SetPublishObserver(PublishObserver observer);  // before publishing starts
+  void Start();                                       // the deadline timer (steady clock)
   void Shutdown();  // answers every watcher "unchanged"; stops the timer
 
   void Publish(std::shared_ptr<const RouteSnapshot> snapshot);
@@ -68,6 +73,7 @@ class RouteHub {
   };
   void TimerLoop();
 
+  PublishObserver observer_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::unordered_map<std::string, std::shared_ptr<const RouteSnapshot>> current_;

@@ -1,5 +1,9 @@
 #include "server/routes_api.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
 #include "common/time_util.h"
 #include "server/api_util.h"
 
@@ -38,7 +42,76 @@ int64_t IfNoneMatchVersion(std::string_view header) {
   return v;
 }
 
+std::string DeliveryKey(const RouteSnapshot& s) {
+  return s.use_case + "@" + std::to_string(s.version);
+}
+
 }  // namespace
+
+RoutesApi::RoutesApi(const Authenticator& auth, RouteHub& hub, const std::atomic<bool>& ready,
+                     MetricsRegistry& metrics)
+    : auth_(auth),
+      hub_(hub),
+      ready_(ready),
+      delivery_seconds_(
+          metrics.GetHistogram("vigil_route_delivery_seconds",
+                               "From a route change to a waiting watcher's response being written.",
+                               {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}, {})) {
+  hub_.SetPublishObserver(
+      [this](const RouteSnapshot& snapshot, size_t woken) { OnWoken(snapshot, woken); });
+}
+
+std::shared_ptr<const std::string> RoutesApi::Serialized(
+    const std::shared_ptr<const RouteSnapshot>& snapshot) {
+  std::lock_guard<std::mutex> lock(serialized_mu_);
+  if (serialized_for_ != snapshot) {
+    serialized_for_ = snapshot;
+    serialized_ = std::make_shared<const std::string>(SerializeHttp11(RouteResponse(*snapshot)));
+  }
+  return serialized_;
+}
+
+void RoutesApi::OnWoken(const RouteSnapshot& snapshot, size_t woken) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Forget deliveries that never completed (a watcher answered outside a publish).
+  for (auto it = deliveries_.begin(); it != deliveries_.end();) {
+    const bool stale = snapshot.published_ns - it->second.published_ns > 300LL * 1'000'000'000;
+    it = stale ? deliveries_.erase(it) : std::next(it);
+  }
+  const std::string key = DeliveryKey(snapshot);
+  Delivery& d = deliveries_[key];
+  d.published_ns = snapshot.published_ns;
+  d.expected = woken;
+  FinishIfComplete(key);
+}
+
+void RoutesApi::OnWritten(const RouteSnapshot& snapshot) {
+  const int64_t latency = RouteHub::SteadyNowNs() - snapshot.published_ns;
+  delivery_seconds_.Observe(static_cast<double>(latency) / 1e9);
+  std::lock_guard<std::mutex> lock(mu_);
+  const std::string key = DeliveryKey(snapshot);
+  if (deliveries_.size() > 256 && !deliveries_.count(key)) return;  // bounded; metrics still count
+  Delivery& d = deliveries_[key];
+  d.published_ns = snapshot.published_ns;
+  d.latencies_ns.push_back(latency);
+  FinishIfComplete(key);
+}
+
+void RoutesApi::FinishIfComplete(const std::string& key) {
+  auto it = deliveries_.find(key);
+  if (it == deliveries_.end()) return;
+  Delivery& d = it->second;
+  if (d.expected == 0 || d.latencies_ns.size() < d.expected) return;
+  std::sort(d.latencies_ns.begin(), d.latencies_ns.end());
+  auto at = [&](double q) {
+    size_t i = static_cast<size_t>(q * static_cast<double>(d.latencies_ns.size() - 1) + 0.5);
+    return static_cast<double>(d.latencies_ns[i]) / 1e6;
+  };
+  spdlog::info(
+      "route {} delivered to {} watchers: 50% in {:.1f} ms, 99% in {:.1f} ms, all in {:.1f} ms",
+      key, d.latencies_ns.size(), at(0.5), at(0.99), at(1.0));
+  deliveries_.erase(it);
+}
 
 void RoutesApi::List(HttpRequest& req, Responder respond) {
   HttpResponse error;
@@ -91,10 +164,19 @@ void RoutesApi::Get(HttpRequest& req, Responder respond) {
   if (!wait_ns.ok() || *wait_ns < 0 || *wait_ns > kMaxWaitNs) {
     return respond(ErrorResponse(400, "invalid_field", "must be a duration from 0s to 5m", "wait"));
   }
-  hub_.Watch(use_case, known, RouteHub::SteadyNowNs() + *wait_ns,
-             [respond = std::move(respond), known](std::shared_ptr<const RouteSnapshot> s) {
-               if (s) return respond(RouteResponse(*s));
-               respond(NotModified(known));
+  const int64_t registered_ns = RouteHub::SteadyNowNs();
+  hub_.Watch(use_case, known, registered_ns + *wait_ns,
+             [this, respond = std::move(respond), known,
+              registered_ns](std::shared_ptr<const RouteSnapshot> s) {
+               if (!s) return respond(NotModified(known));
+               HttpResponse r;
+               r.preserialized = Serialized(s);
+               // Only a watcher that was waiting when the change was published counts as a
+               // delivery (one that was behind is answered at once, from an older snapshot).
+               if (s->published_ns >= registered_ns) {
+                 r.on_written = [this, s](bool) { OnWritten(*s); };
+               }
+               respond(std::move(r));
              });
 }
 

@@ -72,7 +72,7 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
       std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases, &route_hub_);
   releases_api_ = std::make_unique<ReleasesApi>(auth_, releases_ready_, audit_ready_, clock_,
                                                 config_.release_control);
-  routes_api_ = std::make_unique<RoutesApi>(auth_, route_hub_, ready_);
+  routes_api_ = std::make_unique<RoutesApi>(auth_, route_hub_, ready_, metrics_);
   alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
   alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
   incidents_api_ =

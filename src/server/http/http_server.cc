@@ -1,5 +1,9 @@
 #include "server/http/http_server.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 // Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility>.
 #include <spdlog/spdlog.h>
 
@@ -130,19 +134,43 @@ class HttpServer::Impl {
   }
 
   // Runs the handler and resumes this coroutine when the Responder is called (any thread).
+  // `fd` is the connection's socket: while the request is being handled nothing else uses it,
+  // so a preserialized response can be sent straight from the responding thread.
   template <typename Token>
-  auto AsyncHandle(HttpRequest& req, Token&& token) {
+  auto AsyncHandle(HttpRequest& req, int fd, bool keep_alive, Token&& token) {
     return asio::async_initiate<Token, void(HttpResponse)>(
-        [this, &req](auto completion) {
+        [this, &req, fd, keep_alive](auto completion) {
           auto shared = std::make_shared<decltype(completion)>(std::move(completion));
           auto executor = asio::get_associated_executor(*shared, ioc_.get_executor());
-          handler_(req, [shared, executor](HttpResponse response) {
+          handler_(req, [shared, executor, fd, keep_alive](HttpResponse response) {
+            if (response.preserialized && keep_alive && !response.close) {
+              SendInline(fd, response);
+            }
             asio::post(executor, [shared, response = std::move(response)]() mutable {
               (*shared)(std::move(response));
             });
           });
         },
         token);
+  }
+
+  static void SendInline(int fd, HttpResponse& response) {
+    const std::string& raw = *response.preserialized;
+    while (response.preserialized_sent < raw.size()) {
+      ssize_t n = ::send(fd, raw.data() + response.preserialized_sent,
+                         raw.size() - response.preserialized_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        response.preserialized_sent += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        return;  // the socket buffer is full (or the peer left): the session finishes it
+      }
+    }
+    if (response.on_written) {
+      response.on_written(true);
+      response.on_written = nullptr;
+    }
   }
 
   asio::awaitable<void> WriteSimple(beast::tcp_stream& stream, int status, unsigned version) {
@@ -201,18 +229,38 @@ class HttpServer::Impl {
       }
       if (ec) break;
       stream.expires_never();
+      // An idle long-poll should not keep a read buffer: thousands of them wait at once.
+      if (buffer.size() == 0) buffer.shrink_to_fit();
       const bool keep_alive = parser.get().keep_alive();
       HttpRequest req = Convert(parser.release(), remote);
       if (req.body.capacity() < req.body.size() + options_.body_spare_capacity) {
         req.body.reserve(req.body.size() + options_.body_spare_capacity);
       }
       in_flight_.fetch_add(1);
-      HttpResponse response = co_await AsyncHandle(req, asio::use_awaitable);
+      HttpResponse response = co_await AsyncHandle(req, stream.socket().native_handle(), keep_alive,
+                                                   asio::use_awaitable);
       in_flight_.fetch_sub(1);
+      auto on_written = std::move(response.on_written);
+      if (response.preserialized) {
+        // Shared bytes: no per-request serialization or copy. They are HTTP/1.1 without a
+        // Connection header; a client that did not ask for keep-alive gets them and a close.
+        auto raw = std::move(response.preserialized);
+        const size_t sent = response.preserialized_sent;
+        const bool close = !keep_alive || response.close;
+        if (sent < raw->size()) {
+          stream.expires_after(std::chrono::seconds(60));
+          co_await asio::async_write(stream, asio::buffer(raw->data() + sent, raw->size() - sent),
+                                     asio::redirect_error(asio::use_awaitable, ec));
+        }
+        if (on_written) on_written(!ec);
+        if (ec || close) break;
+        continue;
+      }
       auto res = ToBeast(std::move(response), version, keep_alive);
       const bool close = !res.keep_alive();
       stream.expires_after(std::chrono::seconds(60));
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      if (on_written) on_written(!ec);
       if (ec || close) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -72,4 +72,27 @@ std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_vi
   return out;
 }
 
+std::string SerializeHttp11(const HttpResponse& r) {
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " ";
+  switch (r.status) {
+    case 200:
+      out += "OK";
+      break;
+    case 304:
+      out += "Not Modified";
+      break;
+    default:
+      out += "Status";
+  }
+  out += "\r\nServer: vigil\r\n";
+  if (!r.content_type.empty()) out += "Content-Type: " + r.content_type + "\r\n";
+  for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+  if (r.status != 304 && r.status != 204) {
+    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  }
+  out += "\r\n";
+  out += r.body;
+  return out;
+}
+
 }  // namespace vigil

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,9 +34,24 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   bool close = false;  // close the connection after sending
+  // Called on an I/O thread once the response was written (or failed to be); for delivery
+  // measurements such as how fast a route change reached its watchers.
+  std::function<void(bool written)> on_written;
+  // A complete HTTP/1.1 response (status line, headers, body) written as is, instead of the
+  // fields above (then ignored; the connection closes after it unless the request asked for
+  // keep-alive). For one response shared by thousands of requests: a route change delivered
+  // to every watcher.
+  std::shared_ptr<const std::string> preserialized;
+  // Set by the server: how much of `preserialized` the responder already sent.
+  size_t preserialized_sent = 0;
 };
 
-// Called exactly once per request, from any thread.
+// The HTTP/1.1 bytes of `response` (keep-alive), for HttpResponse::preserialized.
+std::string SerializeHttp11(const HttpResponse& response);
+
+// Called exactly once per request, from any thread. A preserialized response to a keep-alive
+// request is sent from the calling thread at once (the connection is idle while its request is
+// being handled), so a publisher answering thousands of watchers writes them back to back.
 using Responder = std::function<void(HttpResponse)>;
 using HttpHandler = std::function<void(HttpRequest&, Responder)>;
 
