@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-format
   prometheus
+  prometheus-alertmanager
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Quick start command (1): installs dependencies, builds, and runs `vigil serve` on the embedded
-# SQLite store with examples/vigil.yaml. Data lives in ./data (override with VIGIL_DATA).
+# SQLite store with examples/vigil.yaml, plus `vigil sim` — simulated agent services sending
+# live traffic for the example's use cases (set VIGIL_SIM=0 to run the server alone). Data lives
+# in ./data (override with VIGIL_DATA). Ctrl-C stops both.
 #
 # Tokens: examples/vigil.yaml reads its API tokens from environment variables. On the first
 # start this script generates them, prints them once, and keeps them in DATA/tokens.env
@@ -33,13 +35,30 @@ source "$TOKENS"
 build/vigil config check examples/vigil.yaml
 cat <<MSG
 
-Vigil is starting on http://$LISTEN  (Ctrl-C stops it)
-  Authenticate with:  Authorization: Bearer \$VIGIL_TOKEN_INGEST   (after: source $TOKENS)
-  Try:  curl -s -H "Authorization: Bearer \$VIGIL_TOKEN_INGEST" -H 'Content-Type: application/x-ndjson' \\
-          --data-binary '{"trace_id":"t1","span_id":"s1","request_id":"r1","use_case":"refund-bot","layer":"task","status":"ok","latency_ms":900}' \\
-          http://$LISTEN/v1/events
-        curl -s http://$LISTEN/metrics | grep vigil_ingest
-        VIGIL_TOKEN=\$VIGIL_TOKEN_READ build/vigil summary --server http://$LISTEN
+Vigil is starting on http://$LISTEN with simulated traffic  (Ctrl-C stops both)
+  Authenticate with:  Authorization: Bearer \$VIGIL_TOKEN_...   (after: source $TOKENS)
+  Watch it:   VIGIL_TOKEN=\$VIGIL_TOKEN_READ build/vigil summary --from -5m --server http://$LISTEN
+              VIGIL_TOKEN=\$VIGIL_TOKEN_READ build/vigil route watch refund-bot --server http://$LISTEN
+              curl -s http://$LISTEN/metrics | grep vigil_events_total
+  Break it:   curl -s -X POST -H "Authorization: Bearer \$VIGIL_TOKEN_OPERATE" \\
+                http://$LISTEN/v1/routes/refund-bot/faults \\
+                -d '{"kind":"tool_permission_denied","target":"issue_refund","until":"3m"}'
+              then: build/vigil alerts / incident list / release list refund-bot / audit
 
 MSG
-exec build/vigil serve --config examples/vigil.yaml --data "$DATA" --listen "$LISTEN"
+build/vigil serve --config examples/vigil.yaml --data "$DATA" --listen "$LISTEN" &
+SERVER=$!
+SIM=""
+stop() {
+  [[ -n "$SIM" ]] && kill "$SIM" 2>/dev/null || true
+  kill "$SERVER" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+if [[ "${VIGIL_SIM:-1}" != "0" ]]; then
+  # The simulator waits for the server to be ready (it retries discovery for a minute).
+  VIGIL_TOKEN=$VIGIL_TOKEN_INGEST build/vigil sim --config examples/vigil.yaml \
+    --server "http://$LISTEN" &
+  SIM=$!
+fi
+wait "$SERVER"

@@ -18,5 +18,6 @@ void RegisterIngest(CLI::App& app, int& exit_code);
 void RegisterRead(CLI::App& app, int& exit_code);      // summary, trace, events
 void RegisterAlerting(CLI::App& app, int& exit_code);  // alerts, incident …, diagnose
 void RegisterReleases(CLI::App& app, int& exit_code);  // release …, freeze, mode, route, audit
+void RegisterSim(CLI::App& app, int& exit_code);       // sim
 
 }  // namespace vigil::cli

@@ -204,7 +204,7 @@ LoadedConfig LoadFromNode(const YAML::Node& root) {
   }
   if (c.CheckMap(root, "",
                  {"server", "storage", "auth", "ingest", "slo_targets", "use_cases", "alerting",
-                  "pricing", "redaction", "gates", "runbook", "release_control"})) {
+                  "pricing", "redaction", "gates", "runbook", "release_control", "simulator"})) {
     for (const auto& kv : root) {
       const std::string key = kv.first.Scalar();
       const YAML::Node& value = kv.second;
@@ -216,6 +216,7 @@ LoadedConfig LoadFromNode(const YAML::Node& root) {
       if (key == "use_cases") LoadUseCases(c, value, cfg.use_cases);
       if (key == "pricing") LoadPricing(c, value, cfg.pricing);
       if (key == "slo_targets") LoadSloTargets(c, value, cfg.slo_targets);
+      if (key == "simulator") config_internal::LoadSimulator(c, value, cfg.simulator);
       if (key == "release_control") {
         config_internal::LoadReleaseControl(c, value, cfg.release_control);
       }

@@ -67,10 +67,11 @@ struct UseCaseConfig {
 // last-known-good candidate, and which role each act needs.
 struct ReleaseControlConfig {
   int64_t soak_ns = 30LL * 60 * 1'000'000'000;
-  // act (create | promote | retire | rollback | freeze | mode) → role (read | operate | admin)
-  std::map<std::string, std::string> roles = {{"create", "admin"},   {"promote", "admin"},
-                                              {"retire", "admin"},   {"rollback", "operate"},
-                                              {"freeze", "operate"}, {"mode", "operate"}};
+  // act (create | promote | retire | rollback | freeze | mode | fault) → role
+  // (read | operate | admin)
+  std::map<std::string, std::string> roles = {
+      {"create", "admin"},   {"promote", "admin"}, {"retire", "admin"}, {"rollback", "operate"},
+      {"freeze", "operate"}, {"mode", "operate"},  {"fault", "operate"}};
 };
 
 struct ModelPrice {
@@ -86,6 +87,32 @@ struct SloTargets {
   int64_t detection_ns = 60LL * 1'000'000'000;
 };
 
+// simulator: the traffic `vigil sim` generates (docs/simulator.md). Everything has a default,
+// so the section is optional.
+struct SimModelProfile {
+  double latency_ms = 1000;  // median of a log-normal
+  double sigma = 0.45;       // log-normal shape
+  int64_t tokens_in = 800;   // mean per call
+  int64_t tokens_out = 250;
+};
+
+struct SimulatorConfig {
+  uint64_t seed = 42;
+  std::vector<std::string> tenants;               // empty: the token's own tenant
+  std::map<std::string, double> rates;            // use case → requests/s
+  double default_rate = 5;                        // use cases without an entry
+  std::map<std::string, SimModelProfile> models;  // unknown models get the default profile
+  double inference_error_rate = 0.01;             // per call attempt (upstream_5xx)
+  double tool_error_rate = 0.01;                  // per tool call (tool_error)
+  double refusal_rate = 0.005;
+  double conversion_rate = 0.3;               // per successful task
+  double handoff_rate = 0.04;                 // per task (×5 after a failure)
+  double complaint_rate = 0.01;               // per task (×8 after a failure)
+  int64_t timeout_ns = 10LL * 1'000'000'000;  // the client's call timeout
+  int max_retries = 2;                        // retries after a failed model call
+  double tool_latency_ms = 120;               // median tool call latency
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
@@ -96,6 +123,7 @@ struct Config {
   AlertingConfig alerting;
   SloTargets slo_targets;
   ReleaseControlConfig release_control;
+  SimulatorConfig simulator;
   std::vector<std::string> notes;  // informational lines for the log (inactive sections, …)
 };
 

@@ -71,6 +71,73 @@ void LoadMigrations(YamlChecker& c, const YAML::Node& r, const std::string& rp,
 
 }  // namespace
 
+void LoadSimulator(YamlChecker& c, const YAML::Node& node, SimulatorConfig& out) {
+  const std::string p = "simulator";
+  if (!c.CheckMap(node, p,
+                  {"seed", "tenants", "rates", "default_rate", "models", "errors", "business",
+                   "timeout", "max_retries", "tool_latency_ms"})) {
+    return;
+  }
+  if (auto v = c.Int(node, p, "seed", 0, INT64_MAX)) out.seed = static_cast<uint64_t>(*v);
+  if (auto v = c.StringList(node, p, "tenants")) out.tenants = *v;
+  if (auto v = c.Number(node, p, "default_rate", 0)) out.default_rate = *v;
+  if (auto v = c.Duration(node, p, "timeout")) out.timeout_ns = *v;
+  if (auto v = c.Int(node, p, "max_retries", 0, 10)) out.max_retries = static_cast<int>(*v);
+  if (auto v = c.Number(node, p, "tool_latency_ms", 0)) out.tool_latency_ms = *v;
+  if (const YAML::Node rates = node["rates"]; rates.IsDefined()) {
+    if (!rates.IsMap()) {
+      c.Problem(rates, p + ".rates", "must map use case names to requests per second");
+    } else {
+      for (const auto& kv : rates) {
+        const std::string uc = kv.first.Scalar();
+        if (auto v = c.Number(rates, p + ".rates", uc.c_str(), 0)) out.rates[uc] = *v;
+      }
+    }
+  }
+  if (const YAML::Node models = node["models"]; models.IsDefined()) {
+    if (!models.IsMap()) {
+      c.Problem(models, p + ".models", "must map model names to latency profiles");
+    } else {
+      for (const auto& kv : models) {
+        const std::string model = kv.first.Scalar();
+        const std::string mp = p + ".models." + model;
+        if (!c.CheckMap(kv.second, mp, {"latency_ms", "sigma", "tokens_in", "tokens_out"})) {
+          continue;
+        }
+        SimModelProfile profile;
+        if (auto v = c.Number(kv.second, mp, "latency_ms", 0)) profile.latency_ms = *v;
+        if (auto v = c.Number(kv.second, mp, "sigma", 0)) profile.sigma = *v;
+        if (auto v = c.Int(kv.second, mp, "tokens_in", 0, 10'000'000)) profile.tokens_in = *v;
+        if (auto v = c.Int(kv.second, mp, "tokens_out", 0, 10'000'000)) profile.tokens_out = *v;
+        out.models[model] = profile;
+      }
+    }
+  }
+  auto rate = [&](const YAML::Node& map, const std::string& mp, const char* key, double& field) {
+    if (auto v = c.Number(map, mp, key, 0)) {
+      if (*v > 1) {
+        c.Problem(map[key], mp + "." + key, "is a probability: must be between 0 and 1");
+      } else {
+        field = *v;
+      }
+    }
+  };
+  if (const YAML::Node errors = node["errors"]; errors.IsDefined()) {
+    if (c.CheckMap(errors, p + ".errors", {"inference", "tool", "refusal"})) {
+      rate(errors, p + ".errors", "inference", out.inference_error_rate);
+      rate(errors, p + ".errors", "tool", out.tool_error_rate);
+      rate(errors, p + ".errors", "refusal", out.refusal_rate);
+    }
+  }
+  if (const YAML::Node business = node["business"]; business.IsDefined()) {
+    if (c.CheckMap(business, p + ".business", {"conversion", "handoff_to_human", "complaint"})) {
+      rate(business, p + ".business", "conversion", out.conversion_rate);
+      rate(business, p + ".business", "handoff_to_human", out.handoff_rate);
+      rate(business, p + ".business", "complaint", out.complaint_rate);
+    }
+  }
+}
+
 }  // namespace vigil::config_internal
 
 namespace vigil {
@@ -157,7 +224,7 @@ void LoadReleaseControl(YamlChecker& c, const YAML::Node& node, ReleaseControlCo
   const YAML::Node roles = node["roles"];
   if (!roles.IsDefined()) return;
   if (!c.CheckMap(roles, "release_control.roles",
-                  {"create", "promote", "retire", "rollback", "freeze", "mode"})) {
+                  {"create", "promote", "retire", "rollback", "freeze", "mode", "fault"})) {
     return;
   }
   for (const auto& kv : roles) {

@@ -16,6 +16,7 @@ namespace vigil::config_internal {
 void LoadReleases(YamlChecker& c, const YAML::Node& use_case, const std::string& path,
                   UseCaseConfig& uc);
 void LoadReleaseControl(YamlChecker& c, const YAML::Node& node, ReleaseControlConfig& out);
+void LoadSimulator(YamlChecker& c, const YAML::Node& node, SimulatorConfig& out);
 
 // The JSON text of a YAML mapping (scalars typed: true/false, numbers, null, else strings).
 // Reports a problem unless `node` is a mapping.

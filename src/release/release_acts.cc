@@ -423,6 +423,19 @@ void ReleaseRegistry::Tick() {
   const int64_t now = clock_.NowNanos();
   std::vector<std::string> affected;
   std::vector<std::string> lifted;
+  // Most ticks have nothing due: look before taking the write lock.
+  int64_t due_count = 0;
+  Status looked = store_.Read([&](SqliteDb& db) -> Status {
+    Result<SqliteStatement> count = db.Prepare(
+        "SELECT (SELECT COUNT(*) FROM freezes WHERE until_ns != 0 AND until_ns <= ?1) + "
+        "(SELECT COUNT(*) FROM faults WHERE until_ns != 0 AND until_ns <= ?1)");
+    if (!count.ok()) return count.status();
+    count->BindInt(1, now);
+    Status step;
+    if (count->Step(step)) due_count = count->ColumnInt(0);
+    return step;
+  });
+  if (!looked.ok() || due_count == 0) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Status st = store_.Transact([&](SqliteDb& db) -> Status {
@@ -444,15 +457,16 @@ void ReleaseRegistry::Tick() {
                                json{{"frozen", true}}.dump(), json{{"frozen", false}}.dump(),
                                "the freeze reached its expiry"}));
       }
-      return Status::Ok();
+      return ExpireFaults(db, now, affected);
     });
     if (!st.ok()) {
-      spdlog::error("releases: expiring freezes failed: {}", st.ToString());
+      spdlog::error("releases: expiring freezes and faults failed: {}", st.ToString());
       return;
     }
   }
   if (!affected.empty()) {
-    Publish(affected, {"", 0, false, "freeze.expired", "a release freeze expired", "vigil"});
+    Publish(affected, {"", 0, false, lifted.empty() ? "fault.expired" : "freeze.expired",
+                       "a release freeze or drill fault expired", "vigil"});
   }
 }
 

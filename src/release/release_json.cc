@@ -233,9 +233,17 @@ nlohmann::json FreezeToJson(const Freeze& f) {
 
 nlohmann::json RouteToJson(const RouteState& route) {
   using nlohmann::json;
-  json out = {{"use_case", route.use_case},        {"version", route.version},
-              {"mode", RouteModeName(route.mode)}, {"frozen", route.frozen()},
-              {"faults", json::array()},           {"updated_at", FormatRfc3339(route.updated_ns)}};
+  json out = {{"use_case", route.use_case},
+              {"version", route.version},
+              {"mode", RouteModeName(route.mode)},
+              {"frozen", route.frozen()},
+              {"faults",
+               [&] {
+                 json faults = json::array();
+                 for (const Fault& f : route.faults) faults.push_back(FaultToJson(f));
+                 return faults;
+               }()},
+              {"updated_at", FormatRfc3339(route.updated_ns)}};
   out["release"] = route.active ? StoredReleaseToJson(*route.active, "") : json(nullptr);
   out["canary"] = route.canary ? json{{"release", StoredReleaseToJson(*route.canary, "")},
                                       {"percent", route.canary_percent}}
@@ -274,6 +282,57 @@ nlohmann::json RouteToJson(const RouteState& route) {
     out["effective"] = nullptr;
   }
   return out;
+}
+
+std::string CheckFaultKind(const std::string& kind) {
+  static const char* kKinds[] = {"upstream_timeout", "upstream_throttle", "latency",
+                                 "malformed_output", "tool_permission_denied"};
+  for (const char* k : kKinds) {
+    if (kind == k) return "";
+  }
+  return "unknown fault kind \"" + kind +
+         "\" (known: upstream_timeout, upstream_throttle, latency, malformed_output, "
+         "tool_permission_denied)";
+}
+
+nlohmann::json FaultToJson(const Fault& f) {
+  nlohmann::json params = nlohmann::json::parse(f.params_json, nullptr, false);
+  return {
+      {"id", f.id},
+      {"kind", f.kind},
+      {"target", f.target},
+      {"share", f.share},
+      {"params", params.is_object() ? params : nlohmann::json::object()},
+      {"actor", f.actor},
+      {"created_at", FormatRfc3339(f.created_ns)},
+      {"until", f.until_ns ? nlohmann::json(FormatRfc3339(f.until_ns)) : nlohmann::json(nullptr)}};
+}
+
+Result<Fault> FaultFromJson(const nlohmann::json& body) {
+  if (!body.is_object()) return Status::InvalidArgument("the body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    if (key != "id" && key != "kind" && key != "target" && key != "share" && key != "params" &&
+        key != "until" && key != "drill") {
+      return Status::InvalidArgument(
+          "unknown key (allowed: id, kind, target, share, params, until, drill)", key);
+    }
+  }
+  Fault f;
+  VIGIL_RETURN_IF_ERROR(StringField(body, "kind", f.kind, true));
+  if (std::string problem = CheckFaultKind(f.kind); !problem.empty()) {
+    return Status::InvalidArgument(problem, "kind");
+  }
+  VIGIL_RETURN_IF_ERROR(StringField(body, "target", f.target, true));
+  VIGIL_RETURN_IF_ERROR(StringField(body, "id", f.id, false));
+  if (body.contains("share") && !body["share"].is_null()) {
+    if (!body["share"].is_number()) return Status::InvalidArgument("must be a number", "share");
+    f.share = body["share"].get<double>();
+    if (!(f.share > 0 && f.share <= 1)) {
+      return Status::InvalidArgument("must be in (0, 1]", "share");
+    }
+  }
+  VIGIL_RETURN_IF_ERROR(ObjectField(body, "params", f.params_json));
+  return f;
 }
 
 const char* RouteModeName(RouteMode mode) {

@@ -22,6 +22,9 @@ nlohmann::json ReleaseConfigToJson(const ReleaseConfig& config);
 // "last_known_good", "retired" or "available").
 nlohmann::json StoredReleaseToJson(const StoredRelease& release, const std::string& role);
 nlohmann::json FreezeToJson(const Freeze& freeze);
+nlohmann::json FaultToJson(const Fault& fault);
+// Parses {id?, kind, target, share?, params?}; `until` and the actor are the caller's.
+Result<Fault> FaultFromJson(const nlohmann::json& body);
 // The document services read: {use_case, version, release, canary, mode, frozen, freeze,
 // effective, last_known_good, faults, updated_at}. `effective` is what to serve with now: in
 // degraded mode the fallback model, params merged with the release's `degraded` params, and

@@ -59,6 +59,19 @@ const std::vector<Migration>& ReleaseMigrations() {
        "  since_ns INTEGER NOT NULL,"
        "  until_ns INTEGER NOT NULL"  // 0 = until lifted
        ");"},
+      {2,
+       "CREATE TABLE faults ("
+       "  use_case TEXT NOT NULL,"
+       "  id TEXT NOT NULL,"
+       "  kind TEXT NOT NULL,"
+       "  target TEXT NOT NULL,"
+       "  share REAL NOT NULL,"
+       "  params TEXT NOT NULL,"
+       "  actor TEXT NOT NULL,"
+       "  created_ns INTEGER NOT NULL,"
+       "  until_ns INTEGER NOT NULL,"  // 0 = until cleared
+       "  PRIMARY KEY (use_case, id)"
+       ");"},
   };
   return *m;
 }
@@ -337,6 +350,26 @@ Result<RouteState> ReleaseRegistry::LoadRoute(SqliteDb& db, const std::string& u
   while (freezes->Step(st)) {
     route.freezes.push_back({freezes->ColumnText(0), freezes->ColumnText(1), freezes->ColumnText(2),
                              freezes->ColumnInt(3), freezes->ColumnInt(4)});
+  }
+  if (!st.ok()) return st;
+
+  Result<SqliteStatement> faults = db.Prepare(
+      "SELECT id, kind, target, share, params, actor, created_ns, until_ns FROM faults "
+      "WHERE use_case = ? AND (until_ns = 0 OR until_ns > ?) ORDER BY created_ns, id");
+  if (!faults.ok()) return faults.status();
+  faults->BindText(1, use_case);
+  faults->BindInt(2, now);
+  while (faults->Step(st)) {
+    Fault f;
+    f.id = faults->ColumnText(0);
+    f.kind = faults->ColumnText(1);
+    f.target = faults->ColumnText(2);
+    f.share = faults->ColumnDouble(3);
+    f.params_json = faults->ColumnText(4);
+    f.actor = faults->ColumnText(5);
+    f.created_ns = faults->ColumnInt(6);
+    f.until_ns = faults->ColumnInt(7);
+    route.faults.push_back(std::move(f));
   }
   if (!st.ok()) return st;
 

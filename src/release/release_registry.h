@@ -81,9 +81,16 @@ class ReleaseRegistry {
   Result<ActResult> Unfreeze(const std::string& scope, const std::string& actor,
                              const std::string& reason);
 
+  // Drill faults (docs/drills.md). The id defaults to "f<N>"; an existing id is replaced.
+  // `until_ns` 0 = until cleared. Audited as fault.inject / fault.clear with `actor`.
+  Result<ActResult> InjectFault(const std::string& use_case, Fault fault, const std::string& actor,
+                                int64_t until_ns);
+  Result<ActResult> ClearFault(const std::string& use_case, const std::string& id,
+                               const std::string& actor);
+
   // A P1/P2 fired on the use case: its current activation no longer qualifies as good.
   void OnSevereFiring(const std::string& use_case, const std::string& rule);
-  // Lifts expired freezes (audited as actor "vigil"); call periodically.
+  // Lifts expired freezes and faults (audited as actor "vigil"); call periodically.
   void Tick();
 
  private:
@@ -105,7 +112,8 @@ class ReleaseRegistry {
   // After a commit: render and publish the routes, tell the listener.
   void Publish(const std::vector<std::string>& use_cases, const RouteChange& change);
   Status PublishAll();
-  std::string ExpiredFreezeScope(SqliteDb& db);
+  // Deletes faults past their expiry, auditing each; adds their use cases to `affected`.
+  Status ExpireFaults(SqliteDb& db, int64_t now, std::vector<std::string>& affected);
 
   StateStore& store_;
   AuditLog& audit_;

@@ -33,6 +33,24 @@ struct Freeze {
   std::string Describe() const;
 };
 
+// A drill fault carried by the route: services (and the simulator) apply it to their own
+// calls. Kinds and targets: upstream_timeout, upstream_throttle, latency → a model;
+// malformed_output → a release version; tool_permission_denied → a tool (params.release
+// narrows it to the release that added the call).
+struct Fault {
+  std::string id;
+  std::string kind;
+  std::string target;
+  double share = 1.0;  // fraction of the targeted calls affected, (0, 1]
+  std::string params_json = "{}";
+  std::string actor;  // "drill:ID" or a token name
+  int64_t created_ns = 0;
+  int64_t until_ns = 0;  // 0: until cleared
+};
+
+// The fault kinds Vigil knows; empty when `kind` is one, else a message listing them.
+std::string CheckFaultKind(const std::string& kind);
+
 enum class RouteMode { kNormal, kDegraded };
 const char* RouteModeName(RouteMode mode);
 
@@ -47,6 +65,7 @@ struct RouteState {
   std::string mode_reason;
   std::vector<Freeze> freezes;  // in force for this use case (global and its own)
   std::string last_known_good;  // empty: none
+  std::vector<Fault> faults;    // in force (not expired)
   int64_t active_since_ns = 0;
   int64_t updated_ns = 0;
   bool frozen() const { return !freezes.empty(); }

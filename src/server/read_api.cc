@@ -6,6 +6,7 @@
 #include "common/time_range.h"
 #include "common/time_util.h"
 #include "model/error_class.h"
+#include "model/event_json.h"
 #include "rollup/summary.h"
 #include "server/api_util.h"
 #include "server/diagnose_api.h"
@@ -27,40 +28,10 @@ std::string Param(const HttpRequest& req, const char* name) {
 }
 
 json EventJson(const StoredEvent& stored) {
-  const Event& e = stored.event;
-  json j = {{"seq", stored.seq},
-            {"ts", e.ts_ns},
-            {"time", FormatRfc3339(e.ts_ns)},
-            {"tenant", e.tenant},
-            {"trace_id", e.trace_id},
-            {"span_id", e.span_id},
-            {"layer", LayerName(e.layer)},
-            {"status", e.status == EventStatus::kOk ? "ok" : "error"},
-            {"error_class", e.error_class},
-            {"latency_ms", e.latency_ms}};
-  auto opt = [&](const char* key, const std::string& v) {
-    if (!v.empty()) j[key] = v;
-  };
-  opt("parent_span_id", e.parent_span_id);
-  opt("request_id", e.request_id);
-  opt("use_case", e.use_case);
-  opt("release", e.release);
-  opt("model", e.model);
-  opt("tool", e.tool);
-  opt("idempotency_key", e.idempotency_key);
-  opt("metric", e.metric);
-  if (e.tokens_in) j["tokens_in"] = e.tokens_in;
-  if (e.tokens_out) j["tokens_out"] = e.tokens_out;
-  if (e.cost_usd != 0) j["cost_usd"] = e.cost_usd;
-  if (e.retries) j["retries"] = e.retries;
-  if (e.refusal) j["refusal"] = true;
-  if (e.layer == Layer::kBusiness) j["value"] = e.value;
-  if (e.idempotency_collision) j["idempotency_collision"] = true;
-  if (!e.attrs.empty()) {
-    json attrs = json::object();
-    for (const auto& [k, v] : e.attrs) attrs[k] = v;
-    j["attrs"] = attrs;
-  }
+  json j = EventToWireJson(stored.event);
+  j["seq"] = stored.seq;
+  j["time"] = FormatRfc3339(stored.event.ts_ns);
+  if (stored.event.idempotency_collision) j["idempotency_collision"] = true;
   return j;
 }
 

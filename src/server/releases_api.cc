@@ -267,6 +267,49 @@ void ReleasesApi::Mode(HttpRequest& req, Responder respond) {
   respond(JsonReply(ActJson(*result)));
 }
 
+void ReleasesApi::InjectFault(HttpRequest& req, Responder respond) {
+  const Principal* p;
+  ReleaseRegistry* registry = Prepare(req, "fault", respond, &p);
+  if (!registry) return;
+  Result<json> body = JsonObjectBody(req);
+  if (!body.ok()) return respond(StatusResponse(body.status()));
+  Result<Fault> fault = FaultFromJson(*body);
+  if (!fault.ok()) return respond(StatusResponse(fault.status()));
+  Result<std::string> until_text = JsonStringField(*body, "until", false, 64);
+  Result<std::string> drill = JsonStringField(*body, "drill", false, 128);
+  if (!until_text.ok()) return respond(StatusResponse(until_text.status()));
+  if (!drill.ok()) return respond(StatusResponse(drill.status()));
+  Result<int64_t> until = ParseUntil(*until_text, clock_.NowNanos());
+  if (!until.ok()) return respond(StatusResponse(until.status()));
+  // A drill's faults are its acts: the audit names the drill (the token is in the detail).
+  const std::string actor = drill->empty() ? p->name : "drill:" + *drill;
+  Result<ActResult> result = registry->InjectFault(UseCaseParam(req), *fault, actor, *until);
+  if (!result.ok()) return respond(StatusResponse(result.status()));
+  Result<RouteState> route = registry->Route(UseCaseParam(req));
+  json out = ActJson(*result);
+  out["fault_id"] = result->to;
+  if (route.ok()) {
+    for (const Fault& f : route->faults) {
+      if (f.id == result->to) out["fault"] = FaultToJson(f);
+    }
+  }
+  respond(JsonReply(out, 201));
+}
+
+void ReleasesApi::ClearFault(HttpRequest& req, Responder respond) {
+  const Principal* p;
+  ReleaseRegistry* registry = Prepare(req, "fault", respond, &p);
+  if (!registry) return;
+  std::string actor = p->name;
+  if (const std::string* drill = req.Query("drill"); drill && !drill->empty()) {
+    actor = "drill:" + *drill;
+  }
+  Result<ActResult> result =
+      registry->ClearFault(UseCaseParam(req), std::string(req.PathParam("id")), actor);
+  if (!result.ok()) return respond(StatusResponse(result.status()));
+  respond(JsonReply(ActJson(*result)));
+}
+
 void ReleasesApi::Audit(HttpRequest& req, Responder respond) {
   const Principal* p;
   if (!Prepare(req, "read", respond, &p)) return;

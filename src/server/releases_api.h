@@ -9,6 +9,9 @@
 //   POST /v1/releases/{use_case}/rollback             {to?, reason?} (rollback)
 //   GET|POST|DELETE /v1/freeze                        {use_case?, reason, until?} (freeze)
 //   POST /v1/routes/{use_case}/mode                   {mode: degraded|normal, reason?} (mode)
+//   POST /v1/routes/{use_case}/faults                 {id?, kind, target, share?, params?,
+//                                                      until?, drill?} (fault; actor drill:ID)
+//   DELETE /v1/routes/{use_case}/faults/{id}          (fault)
 //   GET  /v1/audit?from=&to=&actor=&action=&target=&limit=  (read)
 // The token's name is the actor of every act. Refused acts answer 409 with the reason and
 // change nothing; a token without the act's role gets 403 and changes nothing.
@@ -42,6 +45,8 @@ class ReleasesApi {
   void Freeze(HttpRequest& req, Responder respond);
   void Unfreeze(HttpRequest& req, Responder respond);
   void Mode(HttpRequest& req, Responder respond);
+  void InjectFault(HttpRequest& req, Responder respond);
+  void ClearFault(HttpRequest& req, Responder respond);
   void Audit(HttpRequest& req, Responder respond);
 
  private:

@@ -185,6 +185,8 @@ void VigilServer::RegisterRoutes() {
   router_.Add("POST", "/v1/freeze", releases(&ReleasesApi::Freeze));
   router_.Add("DELETE", "/v1/freeze", releases(&ReleasesApi::Unfreeze));
   router_.Add("POST", "/v1/routes/{use_case}/mode", releases(&ReleasesApi::Mode));
+  router_.Add("POST", "/v1/routes/{use_case}/faults", releases(&ReleasesApi::InjectFault));
+  router_.Add("DELETE", "/v1/routes/{use_case}/faults/{id}", releases(&ReleasesApi::ClearFault));
   router_.Add("GET", "/v1/audit", releases(&ReleasesApi::Audit));
   router_.Add("GET", "/v1/routes", [this](HttpRequest& req, Responder respond) {
     routes_api_->List(req, std::move(respond));

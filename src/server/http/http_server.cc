@@ -124,7 +124,7 @@ class HttpServer::Impl {
       tcp::socket socket =
           co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
-        if (!acceptor_.is_open()) co_return;
+        if (!acceptor_.is_open() || ec == asio::error::operation_aborted) co_return;
         spdlog::warn("http: accept failed: {}", ec.message());
         continue;
       }
