@@ -106,6 +106,76 @@ Result<ActResult> ReleaseRegistry::ClearFault(const std::string& use_case, const
   return result;
 }
 
+Result<ActResult> ReleaseRegistry::RestoreRoute(const RouteState& before, int64_t since_ns,
+                                                const std::string& actor) {
+  const std::string& use_case = before.use_case;
+  ActResult result;
+  std::vector<std::string> affected;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Status st = store_.Transact([&](SqliteDb& db) -> Status {
+      Result<RouteState> now = LoadRoute(db, use_case);
+      if (!now.ok()) return now.status();
+      const std::string active = before.active ? before.active->config.version : "";
+      const std::string was_active = now->active ? now->active->config.version : "";
+      Result<SqliteStatement> update = db.Prepare(
+          "UPDATE routes SET active = ?, canary = ?, canary_percent = ?, mode = ?, "
+          "mode_reason = ? WHERE use_case = ?");
+      if (!update.ok()) return update.status();
+      update->BindText(1, active);
+      update->BindText(2, before.canary ? before.canary->config.version : "", true);
+      update->BindInt(3, before.canary ? before.canary_percent : 0);
+      update->BindText(4, RouteModeName(before.mode));
+      update->BindText(5, before.mode_reason);
+      update->BindText(6, use_case);
+      VIGIL_RETURN_IF_ERROR(update->Run());
+      if (active != was_active) VIGIL_RETURN_IF_ERROR(Activate(db, use_case, active, ""));
+      // Freezes the drill's alerts set (here or globally) go; older ones stay.
+      Result<SqliteStatement> lifted = db.Prepare(
+          "SELECT scope FROM freezes WHERE (scope = '' OR scope = ?) AND since_ns >= ? AND "
+          "substr(actor, 1, 6) = 'alert:'");
+      if (!lifted.ok()) return lifted.status();
+      lifted->BindText(1, use_case);
+      lifted->BindInt(2, since_ns);
+      std::vector<std::string> scopes;
+      Status step;
+      while (lifted->Step(step)) scopes.push_back(lifted->ColumnText(0));
+      VIGIL_RETURN_IF_ERROR(step);
+      for (const std::string& scope : scopes) {
+        Result<SqliteStatement> del = db.Prepare("DELETE FROM freezes WHERE scope = ?");
+        if (!del.ok()) return del.status();
+        del->BindText(1, scope);
+        VIGIL_RETURN_IF_ERROR(del->Run());
+      }
+      affected.push_back(use_case);
+      VIGIL_RETURN_IF_ERROR(BumpRoute(db, use_case));
+      for (const std::string& scope : scopes) {
+        if (scope.empty()) VIGIL_RETURN_IF_ERROR(BumpScope(db, scope, affected));
+      }
+      Result<RouteState> after = LoadRoute(db, use_case);
+      if (!after.ok()) return after.status();
+      result.changed = true;
+      result.from = was_active;
+      result.to = active;
+      result.route_version = after->version;
+      result.message = use_case + " restored to " + active + " (" + RouteModeName(before.mode) +
+                       (before.canary ? ", canary " + before.canary->config.version : "") + ")" +
+                       (scopes.empty() ? "" : "; the drill's freeze lifted");
+      nlohmann::json before_json = {{"active", was_active},
+                                    {"mode", RouteModeName(now->mode)},
+                                    {"frozen", now->frozen()}};
+      nlohmann::json after_json = {{"active", active},
+                                   {"mode", RouteModeName(after->mode)},
+                                   {"frozen", after->frozen()}};
+      return audit_.Append(db, {0, 0, actor, "drill.restore", use_case, before_json.dump(),
+                                after_json.dump(), result.message});
+    });
+    if (!st.ok()) return st;
+  }
+  Publish(affected, {"", 0, true, "drill.restore", result.message, actor});
+  return result;
+}
+
 Status ReleaseRegistry::ExpireFaults(SqliteDb& db, int64_t now,
                                      std::vector<std::string>& affected) {
   Result<SqliteStatement> due = db.Prepare(

@@ -88,6 +88,12 @@ class ReleaseRegistry {
   Result<ActResult> ClearFault(const std::string& use_case, const std::string& id,
                                const std::string& actor);
 
+  // Puts a route back as a drill found it: active, canary and mode as in `before`, and lifts
+  // the freezes set on the use case (or globally) at or after `since_ns` by alerts. Not a
+  // promote: freezes and gates do not apply. Audited as drill.restore by `actor`.
+  Result<ActResult> RestoreRoute(const RouteState& before, int64_t since_ns,
+                                 const std::string& actor);
+
   // A P1/P2 fired on the use case: its current activation no longer qualifies as good.
   void OnSevereFiring(const std::string& use_case, const std::string& rule);
   // Lifts expired freezes and faults (audited as actor "vigil"); call periodically.
