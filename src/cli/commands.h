@@ -19,5 +19,6 @@ void RegisterRead(CLI::App& app, int& exit_code);      // summary, trace, events
 void RegisterAlerting(CLI::App& app, int& exit_code);  // alerts, incident …, diagnose
 void RegisterReleases(CLI::App& app, int& exit_code);  // release …, freeze, mode, route, audit
 void RegisterSim(CLI::App& app, int& exit_code);       // sim
+void RegisterDrills(CLI::App& app, int& exit_code);    // drill run|list|show
 
 }  // namespace vigil::cli

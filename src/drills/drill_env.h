@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "common/status.h"
 #include "release/release_types.h"
 
 namespace vigil {

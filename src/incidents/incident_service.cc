@@ -200,6 +200,24 @@ void IncidentService::OnRouteChange(const std::string& use_case, int64_t route_v
   if (!st.ok()) spdlog::error("incidents: {}", st.ToString());
 }
 
+Status IncidentService::MarkDrill(int64_t id, const std::string& drill_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_.Transact([&](SqliteDb& db) -> Status {
+    Result<SqliteStatement> update = db.Prepare(
+        "UPDATE incidents SET title = '[drill ' || ?1 || '] ' || title "
+        "WHERE id = ?2 AND substr(title, 1, 7) != '[drill '");
+    if (!update.ok()) return update.status();
+    update->BindText(1, drill_id);
+    update->BindInt(2, id);
+    VIGIL_RETURN_IF_ERROR(update->Run());
+    if (sqlite3_changes(db.raw()) == 0) return Status::Ok();  // already marked (or gone)
+    return Append(
+        db, id,
+        {clock_.NowNanos(), "drill", "drill:" + drill_id,
+         "this incident is drill " + drill_id + "'s: the fault was injected on purpose", "{}"});
+  });
+}
+
 Result<int64_t> IncidentService::Open(const std::string& use_case, const std::string& tenant,
                                       const std::string& severity, const std::string& title,
                                       const std::string& actor) {

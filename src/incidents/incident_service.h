@@ -74,6 +74,9 @@ class IncidentService {
                      const std::string& action, const std::string& summary,
                      const std::string& actor);
 
+  // Marks an incident as a drill's: its title says so and its timeline records which drill.
+  Status MarkDrill(int64_t id, const std::string& drill_id);
+
   Result<int64_t> Open(const std::string& use_case, const std::string& tenant,
                        const std::string& severity, const std::string& title,
                        const std::string& actor);

@@ -73,6 +73,7 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   releases_api_ = std::make_unique<ReleasesApi>(auth_, releases_ready_, audit_ready_, clock_,
                                                 config_.release_control);
   routes_api_ = std::make_unique<RoutesApi>(auth_, route_hub_, ready_, metrics_);
+  drills_api_ = std::make_unique<DrillsApi>(auth_, drills_ready_);
   alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
   alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
   incidents_api_ =
@@ -193,6 +194,15 @@ void VigilServer::RegisterRoutes() {
   });
   router_.Add("GET", "/v1/routes/{use_case}", [this](HttpRequest& req, Responder respond) {
     routes_api_->Get(req, std::move(respond));
+  });
+  router_.Add("POST", "/v1/drills", [this](HttpRequest& req, Responder respond) {
+    drills_api_->Start(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/drills", [this](HttpRequest& req, Responder respond) {
+    drills_api_->List(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/drills/{id}", [this](HttpRequest& req, Responder respond) {
+    drills_api_->Get(req, std::move(respond));
   });
   router_.Add("GET", "/v1/incidents", [this](HttpRequest& req, Responder respond) {
     incidents_api_->List(req, std::move(respond));
@@ -342,6 +352,15 @@ void VigilServer::OpenStores() {
         event_store_->ReadRollups({TenantFilter{true, {}}, "", "", from, to});
     return rows.ok() ? std::move(rows).value() : std::vector<RollupRow>{};
   });
+  drill_env_ = std::make_unique<ServerDrillEnv>(*releases_, *alerting_, *incidents_);
+  Result<std::unique_ptr<DrillRunner>> drills =
+      DrillRunner::Open(*state_store_, *drill_env_, clock_, config_.slo_targets);
+  if (!drills.ok()) {
+    Fail(Status::Internal("cannot prepare drills: " + drills.status().message()));
+    return;
+  }
+  drills_ = std::move(drills).value();
+  drills_ready_.store(drills_.get());
   dispatcher_->Start();
   notifier_->Start();
   pipeline_->Start();
@@ -476,6 +495,7 @@ void VigilServer::Shutdown() {
   if (shutting_down_.exchange(true)) return;
   if (opener_.joinable()) opener_.join();
   // Refuse new batches and commit what was accepted; the replies go out while HTTP still runs.
+  if (drills_) drills_->Shutdown();  // running drills clear their faults and restore
   if (pipeline_) pipeline_->Stop();
   if (alerting_) alerting_->Stop();
   if (dispatcher_) dispatcher_->Stop();

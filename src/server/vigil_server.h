@@ -32,6 +32,8 @@
 #include "server/alerting_runtime.h"
 #include "server/alertmanager_api.h"
 #include "server/alerts_api.h"
+#include "server/drill_env_impl.h"
+#include "server/drills_api.h"
 #include "server/events_api.h"
 #include "server/http/http_server.h"
 #include "server/incidents_api.h"
@@ -105,6 +107,10 @@ class VigilServer {
   std::unique_ptr<ReleaseRouteControl> route_control_;
   std::unique_ptr<ReleasesApi> releases_api_;
   std::unique_ptr<RoutesApi> routes_api_;
+  std::unique_ptr<ServerDrillEnv> drill_env_;
+  std::unique_ptr<DrillRunner> drills_;
+  std::atomic<DrillRunner*> drills_ready_{nullptr};
+  std::unique_ptr<DrillsApi> drills_api_;
   std::unique_ptr<OutboxNotifier> notifier_;
   std::unique_ptr<ActionDispatcher> dispatcher_;
   std::unique_ptr<IncidentService> incidents_;
