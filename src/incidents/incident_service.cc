@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "common/time_util.h"
 
@@ -322,7 +323,32 @@ std::vector<IncidentClock> IncidentService::Clocks(const Incident& incident) con
   IncidentClock update{"first_update", targets_.incident_update_ns, now - incident.opened_at_ns,
                        false};
   IncidentClock recovery{"recovery", targets_.core_path_recovery_ns, now - incident.opened_at_ns,
-                         incident.resolved_at_ns != 0};
+                         false};
+  // Core path recovery: every alert of the incident resolved and none fired again for one full
+  // window of the rule after the last resolution (the task error rate stayed under threshold).
+  std::set<std::string> firing;
+  int64_t recovered_at = 0;  // candidate: last resolution + its window
+  for (const TimelineEntry& e : incident.timeline) {
+    if (e.kind != "alert_fired" && e.kind != "alert_resolved") continue;
+    json d = json::parse(e.detail_json, nullptr, false);
+    const std::string alert = d.is_object() ? d.value("alert_id", "") : "";
+    if (e.kind == "alert_fired") {
+      firing.insert(alert);
+      if (recovered_at && e.ts_ns < recovered_at) recovered_at = 0;  // it came back
+      continue;
+    }
+    firing.erase(alert);
+    if (firing.empty()) {
+      Result<int64_t> window = ParseDuration(d.is_object() ? d.value("window", "0s") : "0s");
+      recovered_at = e.ts_ns + (window.ok() ? *window : 0);
+    }
+  }
+  if (firing.empty() && recovered_at && recovered_at <= now) {
+    recovery.elapsed_ns = recovered_at - incident.opened_at_ns;
+    recovery.stopped = true;
+  } else if (incident.resolved_at_ns != 0) {
+    recovery.stopped = true;  // resolved by a person: the clock stops there
+  }
   for (const TimelineEntry& e : incident.timeline) {
     if (!switchback.stopped && e.kind == "route_changed") {
       json d = json::parse(e.detail_json, nullptr, false);

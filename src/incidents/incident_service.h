@@ -8,8 +8,9 @@
 // post updates and resolve them. Clocks (from the timeline, against slo_targets): switchback —
 // until the route first changed in a way that moves traffic (rollback, promote, degrade); first
 // update — until the first update written by a person (Vigil's own automated update does not stop
-// it); recovery — until an alert of the incident resolves (its condition stayed false for
-// keep_firing_for), or resolution.
+// it); recovery — until every alert of the incident resolved and none fired again for one full
+// window of its rule after the last resolution (the task error rate stayed under the
+// threshold), or resolution.
 //
 // Thread-safety: all methods may be called from any thread (the ticker, the dispatcher's worker,
 // HTTP handlers); each change is one StateStore transaction.

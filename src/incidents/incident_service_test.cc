@@ -96,6 +96,32 @@ TEST_F(IncidentServiceTest, P1FiringOpensAnIncidentAndActionsJoinItsTimeline) {
   EXPECT_FALSE(clocks[1].stopped);  // no person has written an update yet
 }
 
+TEST_F(IncidentServiceTest, RecoveryNeedsAFullQuietWindowAfterTheLastResolution) {
+  RuleSpec rule = Rule("refund-errors", Tier::kP1, "refund-bot");
+  service_->OnAlertTransition(Firing("refund-errors", 1), rule);  // evidence window 30s
+  auto resolved = [&](uint64_t firing) {
+    AlertTransition t = Firing("refund-errors", firing);
+    t.from = AlertState::kFiring;
+    t.alert.state = AlertState::kResolved;
+    service_->OnAlertTransition(t, rule);
+  };
+  clock_.Advance(60 * kSec);
+  resolved(1);
+  const int64_t id = (*service_->List("open"))[0].id;
+  clock_.Advance(10 * kSec);
+  auto clocks = service_->Clocks(*service_->Get(id));
+  EXPECT_FALSE(clocks[2].stopped);  // quiet for 10 s of a 30 s window
+  // It fires again inside the window: recovery starts over.
+  service_->OnAlertTransition(Firing("refund-errors", 2), rule);
+  clock_.Advance(20 * kSec);
+  resolved(2);
+  clock_.Advance(40 * kSec);
+  clocks = service_->Clocks(*service_->Get(id));
+  ASSERT_TRUE(clocks[2].stopped);
+  EXPECT_EQ(clocks[2].elapsed_ns, (60 + 10 + 20 + 30) * kSec);  // last resolution + one window
+  EXPECT_TRUE(clocks[2].met());
+}
+
 TEST_F(IncidentServiceTest, SecondFiringForTheSameUseCaseJoinsTheOpenIncident) {
   service_->OnAlertTransition(Firing("a", 1), Rule("a", Tier::kP1, "refund-bot"));
   service_->OnAlertTransition(Firing("b", 1), Rule("b", Tier::kP2, "refund-bot"));
