@@ -85,9 +85,10 @@ int Main(int argc, char** argv) {
           const json s = get("/v1/summary?use_case=refund-bot&from=-1m");
           if (!s.is_object() || s["task"]["count"].get<int>() < 100) return false;
           const json alerts = get("/v1/alerts?state=firing");
+          // The fast rules must be quiet so the next drill sees a new firing; the SLO burn rule
+          // (1 h window) may stay firing from the previous run — its old firing does not count.
           for (const json& a : alerts["alerts"]) {
-            if (a["id"].get<std::string>().find("refund") != std::string::npos ||
-                a["rule"] == "refund-task-errors" || a["rule"] == "refund-slo-burn") {
+            if (a["rule"] == "refund-task-errors" || a["rule"] == "upstream-timeouts") {
               return false;
             }
           }

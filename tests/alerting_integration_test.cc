@@ -28,6 +28,10 @@ use_cases:
     releases:
       - { version: v1, model: m-large, prompt: refund@3, fallback_model: m-small, known_good: true }
       - { version: v2, model: m-large, prompt: refund@4, fallback_model: m-small, active: true }
+runbook:
+  P1:
+    - { role: oncall, step: "Roll back to the last known good release", action: rollback }
+    - { role: incident_commander, step: "Confirm traffic follows the previous release" }
 alerting:
   evaluation_interval: 100ms
   rules:
@@ -193,8 +197,29 @@ TEST_F(AlertingTest, P1OpensAnIncidentWhoseTimelineHasTheActionsInOrder) {
   EXPECT_TRUE(incident["clocks"][0]["stopped"].get<bool>());
   EXPECT_TRUE(incident["clocks"][0]["met"].get<bool>());
 
-  // A person posts an update (stops the update clock) and resolves.
+  // The runbook: the rollback step checked itself; a person checks off the next one.
+  ASSERT_EQ(incident["runbook"].size(), 2u);
+  EXPECT_TRUE(incident["runbook"][0]["done"].get<bool>());
+  EXPECT_EQ(incident["runbook"][0]["done_by"], "alert:refund-task-errors");
+  EXPECT_FALSE(incident["runbook"][1]["done"].get<bool>());
   const std::string id = std::to_string(incident["id"].get<int>());
+  EXPECT_EQ(
+      c.Request("POST", "/v1/incidents/" + id + "/runbook/2", "{}", {"Authorization: Bearer ops-s"})
+          ->status,
+      403);  // read-only token
+  auto step = c.Request("POST", "/v1/incidents/" + id + "/runbook/2", "{}",
+                        {"Authorization: Bearer alice-s"});
+  ASSERT_EQ(step->status, 200) << step->body;
+  EXPECT_EQ(json::parse(step->body)["done_by"], "alice");
+  EXPECT_EQ(c.Request("POST", "/v1/incidents/" + id + "/runbook/7", "{}",
+                      {"Authorization: Bearer alice-s"})
+                ->status,
+            404);
+  const json runbook =
+      json::parse(c.Get("/v1/incidents/" + id + "/runbook", {"Authorization: Bearer ops-s"})->body);
+  EXPECT_TRUE(runbook["steps"][1]["done"].get<bool>());
+
+  // A person posts an update (stops the update clock) and resolves.
   auto update =
       c.Request("POST", "/v1/incidents/" + id + "/updates", R"({"text":"rolling back by hand"})",
                 {"Authorization: Bearer alice-s", "Content-Type: application/json"});

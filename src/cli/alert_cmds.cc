@@ -44,6 +44,15 @@ void PrintIncident(const json& i) {
   if (i.contains("diagnosis")) {
     std::cout << "  diagnosis: " << i["diagnosis"].value("summary", "") << "\n";
   }
+  if (i.contains("runbook") && !i["runbook"].empty()) {
+    std::cout << "  runbook:\n";
+    for (const auto& st : i["runbook"]) {
+      std::printf(
+          "    [%s] %d. %-18s %s%s\n", st.value("done", false) ? "x" : " ", st.value("step", 0),
+          st.value("role", "").c_str(), st.value("text", "").c_str(),
+          st.value("done", false) ? ("  (" + st["done_by"].get<std::string>() + ")").c_str() : "");
+    }
+  }
   if (i.contains("timeline")) {
     std::cout << "  timeline:\n";
     for (const auto& e : i["timeline"]) {
@@ -102,7 +111,7 @@ void RegisterAlerting(CLI::App& app, int& exit_code) {
     });
   }
   CLI::App* incident =
-      app.add_subcommand("incident", "Incidents: list, show, open, update, resolve");
+      app.add_subcommand("incident", "Incidents: list, show, open, update, resolve, step");
   incident->require_subcommand(1);
   {
     auto client = std::make_shared<ClientFlags>();
@@ -149,6 +158,24 @@ void RegisterAlerting(CLI::App& app, int& exit_code) {
       exit_code = PrintReply(
           ApiClient(*client).Post("/v1/incidents", body.dump()), client->json,
           [](const json& r) { std::cout << "opened incident " << r.value("id", 0) << "\n"; });
+    });
+  }
+  {
+    auto client = std::make_shared<ClientFlags>();
+    auto id = std::make_shared<int64_t>(0);
+    auto step = std::make_shared<int>(0);
+    CLI::App* cmd = incident->add_subcommand("step", "Check off a runbook step of an incident");
+    cmd->add_option("id", *id, "Incident id")->required();
+    cmd->add_option("step", *step, "Step number (see incident show)")->required();
+    AddClientFlags(cmd, *client);
+    cmd->callback([client, id, step, &exit_code] {
+      exit_code = PrintReply(
+          ApiClient(*client).Post(
+              "/v1/incidents/" + std::to_string(*id) + "/runbook/" + std::to_string(*step), "{}"),
+          client->json, [](const json& s) {
+            std::cout << "step " << s.value("step", 0) << " done by "
+                      << s["done_by"].get<std::string>() << ": " << s.value("text", "") << "\n";
+          });
     });
   }
   for (const char* verb : {"update", "resolve"}) {

@@ -223,7 +223,7 @@ LoadedConfig LoadFromNode(const YAML::Node& root) {
       if (key == "alerting") config_internal::LoadAlerting(c, value, cfg.alerting, cfg.notes);
       if (key == "redaction") config_internal::CheckRedaction(c, value, cfg.notes);
       if (key == "gates") config_internal::CheckGates(c, value, cfg.notes);
-      if (key == "runbook") config_internal::CheckRunbook(c, value, cfg.notes);
+      if (key == "runbook") config_internal::LoadRunbook(c, value, cfg.runbook);
     }
   }
   loaded.problems = c.TakeProblems();

@@ -3,7 +3,7 @@
 //
 // Contract: LoadConfig* never throws. Every problem found is returned as a ConfigProblem naming
 // the YAML path ("alerting.rules[2].tier") and line; a config with problems is not usable.
-// Sections whose features are not built yet (redaction, gates, runbook)
+// Sections whose features are not built yet (redaction, gates)
 // are checked for shape only and reported in `notes` as inactive. Unknown keys are errors.
 
 #include <cstdint>
@@ -113,6 +113,15 @@ struct SimulatorConfig {
   double tool_latency_ms = 120;               // median tool call latency
 };
 
+// runbook: per tier, the ordered steps an incident of that tier follows. A step with an
+// `action` (an action-map action such as rollback) checks itself when that action succeeds.
+struct RunbookStep {
+  std::string role;  // incident_commander | oncall | comms | owner
+  std::string text;
+  std::string action;  // optional automation reference
+};
+using RunbookConfig = std::map<std::string, std::vector<RunbookStep>>;  // "P1" → steps
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
@@ -124,6 +133,7 @@ struct Config {
   SloTargets slo_targets;
   ReleaseControlConfig release_control;
   SimulatorConfig simulator;
+  RunbookConfig runbook;
   std::vector<std::string> notes;  // informational lines for the log (inactive sections, …)
 };
 

@@ -48,6 +48,22 @@ TEST(ConfigTest, ExampleConfigIsValid) {
   }
 }
 
+TEST(ConfigTest, RunbooksAreTyped) {
+  LoadedConfig c = LoadConfigFromString(R"(
+runbook:
+  P1:
+    - { role: oncall, step: "Roll back", action: rollback }
+    - { role: incident_commander, step: "Confirm" }
+  P2:
+    - { role: janitor, step: "Mop", action: sweep }
+)");
+  EXPECT_TRUE(HasProblem(c, "runbook.P2[0].role", "incident_commander")) << AllProblems(c);
+  EXPECT_TRUE(HasProblem(c, "runbook.P2[0].action", "action-map action"));
+  ASSERT_EQ(c.config.runbook["P1"].size(), 2u);
+  EXPECT_EQ(c.config.runbook["P1"][0].action, "rollback");
+  EXPECT_EQ(c.config.runbook["P1"][1].text, "Confirm");
+}
+
 TEST(ConfigTest, ReleasesAreCheckedAndTyped) {
   LoadedConfig c = LoadConfigFromString(R"(
 use_cases:

@@ -27,17 +27,36 @@ void CheckGates(YamlChecker& c, const YAML::Node& node, std::vector<std::string>
   notes.push_back("gates: checked; release gates are not built yet");
 }
 
-void CheckRunbook(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes) {
+void LoadRunbook(YamlChecker& c, const YAML::Node& node, RunbookConfig& out) {
   if (!c.CheckMap(node, "runbook", {"P1", "P2", "P3"})) return;
   for (const auto& kv : node) {
-    std::string tier = kv.first.Scalar();
+    const std::string tier = kv.first.Scalar();
     c.ForEach(node, "runbook", tier.c_str(), [&](const YAML::Node& s, const std::string& path) {
-      if (!c.CheckMap(s, path, {"role", "step"})) return;
-      c.String(s, path, "role", true);
-      c.String(s, path, "step", true);
+      if (!c.CheckMap(s, path, {"role", "step", "action"})) return;
+      RunbookStep step;
+      if (auto v = c.String(s, path, "role", true)) {
+        step.role = *v;
+        if (*v != "incident_commander" && *v != "oncall" && *v != "comms" && *v != "owner") {
+          c.Problem(s["role"], path + ".role",
+                    "must be one of incident_commander, oncall, comms, owner");
+        }
+      }
+      if (auto v = c.String(s, path, "step", true)) step.text = *v;
+      if (auto v = c.String(s, path, "action")) {
+        step.action = *v;
+        static const char* kActions[] = {"rollback", "notify_oncall", "freeze_releases",
+                                         "degrade",  "ticket",        "open_incident"};
+        bool known = false;
+        for (const char* a : kActions) known |= *v == a;
+        if (!known) {
+          c.Problem(s["action"], path + ".action",
+                    "must be an action-map action (rollback, notify_oncall, freeze_releases, "
+                    "degrade, ticket, open_incident)");
+        }
+      }
+      out[tier].push_back(std::move(step));
     });
   }
-  notes.push_back("runbook: checked; runbooks are not built yet");
 }
 
 }  // namespace vigil::config_internal

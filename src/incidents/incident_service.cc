@@ -37,6 +37,17 @@ const std::vector<Migration>& IncidentMigrations() {
        "  detail TEXT NOT NULL"
        ");"
        "CREATE INDEX incident_timeline_by_incident ON incident_timeline (incident_id, id);"},
+      {2,
+       "CREATE TABLE incident_runbook ("
+       "  incident_id INTEGER NOT NULL REFERENCES incidents (id),"
+       "  step INTEGER NOT NULL,"  // 1-based, in the order of the config at open time
+       "  role TEXT NOT NULL,"
+       "  text TEXT NOT NULL,"
+       "  action TEXT NOT NULL,"  // '' = done by a person
+       "  done_ns INTEGER,"
+       "  done_by TEXT,"
+       "  PRIMARY KEY (incident_id, step)"
+       ");"},
   };
   return *m;
 }
@@ -74,9 +85,12 @@ constexpr char kIncidentColumns[] =
 
 Result<std::unique_ptr<IncidentService>> IncidentService::Create(StateStore& store,
                                                                  const Clock& clock,
-                                                                 SloTargets targets) {
+                                                                 SloTargets targets,
+                                                                 RunbookConfig runbook) {
   VIGIL_RETURN_IF_ERROR(store.Migrate("incidents", IncidentMigrations()));
-  return std::unique_ptr<IncidentService>(new IncidentService(store, clock, targets));
+  auto service = std::unique_ptr<IncidentService>(new IncidentService(store, clock, targets));
+  service->SetRunbook(std::move(runbook));
+  return service;
 }
 
 Status IncidentService::Append(SqliteDb& db, int64_t id, const TimelineEntry& e) {
@@ -135,6 +149,7 @@ int64_t IncidentService::OnAlertTransition(const AlertTransition& t, const RuleS
         opened = true;
         VIGIL_RETURN_IF_ERROR(
             Append(db, incident_id, {now, "opened", "alert:" + rule.name, title, "{}"}));
+        VIGIL_RETURN_IF_ERROR(AttachRunbook(db, incident_id, TierName(rule.tier)));
       }
       return Append(db, incident_id,
                     {now, "alert_fired", "alert:" + rule.name,
@@ -178,6 +193,7 @@ void IncidentService::OnAction(const ActionRecord& r) {
                  {"duration_ms", static_cast<double>(r.finished_ns - r.started_ns) / 1e6},
                  {"result", r.detail}};
   Status st = store_.Transact([&](SqliteDb& db) {
+    if (r.ok) VIGIL_RETURN_IF_ERROR(CheckAutomatedSteps(db, id, r.action, "alert:" + r.rule));
     return Append(db, id,
                   {r.finished_ns, "action", "alert:" + r.rule,
                    r.action + (r.ok ? ": " + r.detail : " FAILED: " + r.detail), detail.dump()});
@@ -237,7 +253,8 @@ Result<int64_t> IncidentService::Open(const std::string& use_case, const std::st
     insert->BindInt(6, now);
     VIGIL_RETURN_IF_ERROR(insert->Run());
     id = sqlite3_last_insert_rowid(db.raw());
-    return Append(db, id, {now, "opened", actor, title, "{}"});
+    VIGIL_RETURN_IF_ERROR(Append(db, id, {now, "opened", actor, title, "{}"}));
+    return AttachRunbook(db, id, severity);
   });
   if (!st.ok()) return st;
   return id;

@@ -52,6 +52,15 @@ struct Incident {
   std::vector<TimelineEntry> timeline;  // filled by Get()
 };
 
+struct RunbookStepState {
+  int step = 0;  // 1-based
+  std::string role;
+  std::string text;
+  std::string action;   // automation reference, "" for people
+  int64_t done_ns = 0;  // 0: open
+  std::string done_by;
+};
+
 struct IncidentClock {
   std::string name;  // switchback | first_update | recovery
   int64_t target_ns = 0;
@@ -63,7 +72,10 @@ struct IncidentClock {
 class IncidentService {
  public:
   static Result<std::unique_ptr<IncidentService>> Create(StateStore& store, const Clock& clock,
-                                                         SloTargets targets);
+                                                         SloTargets targets,
+                                                         RunbookConfig runbook = {});
+  // The runbook new incidents get (an open incident keeps the steps it was opened with).
+  void SetRunbook(RunbookConfig runbook);
 
   // Alert engine and dispatcher hooks. Returns the id of an incident this transition *opened*
   // (0 when it joined one or opened none), so the caller can post the first automated update.
@@ -74,6 +86,12 @@ class IncidentService {
   void OnRouteChange(const std::string& use_case, int64_t route_version, bool moves_traffic,
                      const std::string& action, const std::string& summary,
                      const std::string& actor);
+
+  // The incident's runbook with each step's state; checking a step off (by a person) is
+  // idempotent and recorded on the timeline. Steps with an `action` check themselves when the
+  // action map ran that action successfully for the incident.
+  Result<std::vector<RunbookStepState>> Runbook(int64_t id);
+  Result<RunbookStepState> CheckStep(int64_t id, int step, const std::string& actor);
 
   // Marks an incident as a drill's: its title says so and its timeline records which drill.
   Status MarkDrill(int64_t id, const std::string& drill_id);
@@ -96,6 +114,9 @@ class IncidentService {
       : store_(store), clock_(clock), targets_(targets) {}
   Status Append(SqliteDb& db, int64_t id, const TimelineEntry& entry);
   Result<int64_t> FindOpen(SqliteDb& db, const std::string& use_case);
+  Status AttachRunbook(SqliteDb& db, int64_t id, const std::string& severity);
+  Status CheckAutomatedSteps(SqliteDb& db, int64_t id, const std::string& action,
+                             const std::string& actor);
 
   StateStore& store_;
   const Clock& clock_;
@@ -103,6 +124,8 @@ class IncidentService {
   std::mutex mu_;
   std::map<std::pair<std::string, uint64_t>, int64_t> incident_of_firing_;
   std::set<int64_t> reported_overdue_;
+  std::mutex runbook_mu_;
+  RunbookConfig runbook_;
 };
 
 }  // namespace vigil

@@ -122,6 +122,46 @@ TEST_F(IncidentServiceTest, RecoveryNeedsAFullQuietWindowAfterTheLastResolution)
   EXPECT_TRUE(clocks[2].met());
 }
 
+TEST_F(IncidentServiceTest, RunbookStepsCheckThemselvesOrAreCheckedOffByPeople) {
+  service_->SetRunbook({{"P1",
+                         {{"oncall", "Roll back", "rollback"},
+                          {"incident_commander", "Confirm the route", ""},
+                          {"comms", "Post an update", ""}}},
+                        {"P2", {{"oncall", "Degrade", "degrade"}}}});
+  RuleSpec rule = Rule("refund-errors", Tier::kP1, "refund-bot");
+  service_->OnAlertTransition(Firing("refund-errors", 1), rule);
+  const int64_t id = (*service_->List("open"))[0].id;
+  auto steps = service_->Runbook(id);
+  ASSERT_TRUE(steps.ok());
+  ASSERT_EQ(steps->size(), 3u);
+  EXPECT_EQ((*steps)[0].action, "rollback");
+  EXPECT_EQ((*steps)[0].done_ns, 0);
+  // A failed rollback does not check the step; a successful one does, as the automation.
+  ActionRecord rb{"rollback",   "refund-errors",   "refund-errors",   1,     Tier::kP1,
+                  "refund-bot", clock_.NowNanos(), clock_.NowNanos(), false, "no target"};
+  service_->OnAction(rb);
+  EXPECT_EQ((*service_->Runbook(id))[0].done_ns, 0);
+  rb.ok = true;
+  service_->OnAction(rb);
+  steps = service_->Runbook(id);
+  EXPECT_NE((*steps)[0].done_ns, 0);
+  EXPECT_EQ((*steps)[0].done_by, "alert:refund-errors");
+  // People check off the rest; twice is harmless; unknown steps are named.
+  clock_.Advance(5 * kSec);
+  auto checked = service_->CheckStep(id, 2, "alice");
+  ASSERT_TRUE(checked.ok());
+  EXPECT_EQ(checked->done_by, "alice");
+  EXPECT_EQ(service_->CheckStep(id, 2, "bob")->done_by, "alice");
+  auto missing = service_->CheckStep(id, 9, "alice");
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  int runbook_entries = 0;
+  const Incident incident = *service_->Get(id);
+  for (const TimelineEntry& e : incident.timeline) runbook_entries += e.kind == "runbook";
+  EXPECT_EQ(runbook_entries, 2);
+  // The update clock is a person's update, not a runbook check.
+  EXPECT_FALSE(service_->Clocks(*service_->Get(id))[1].stopped);
+}
+
 TEST_F(IncidentServiceTest, SecondFiringForTheSameUseCaseJoinsTheOpenIncident) {
   service_->OnAlertTransition(Firing("a", 1), Rule("a", Tier::kP1, "refund-bot"));
   service_->OnAlertTransition(Firing("b", 1), Rule("b", Tier::kP2, "refund-bot"));

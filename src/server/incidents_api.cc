@@ -14,6 +14,20 @@ using nlohmann::json;
 
 json Time(int64_t ns) { return ns > 0 ? json(FormatRfc3339(ns)) : json(nullptr); }
 
+json RunbookJson(const std::vector<RunbookStepState>& steps) {
+  json out = json::array();
+  for (const RunbookStepState& s : steps) {
+    out.push_back({{"step", s.step},
+                   {"role", s.role},
+                   {"text", s.text},
+                   {"action", s.action.empty() ? json(nullptr) : json(s.action)},
+                   {"done", s.done_ns != 0},
+                   {"done_at", Time(s.done_ns)},
+                   {"done_by", s.done_by.empty() ? json(nullptr) : json(s.done_by)}});
+  }
+  return out;
+}
+
 json IncidentJson(const Incident& i) {
   return {{"id", i.id},
           {"use_case", i.use_case},
@@ -119,6 +133,9 @@ void IncidentsApi::Get(HttpRequest& req, Responder respond) {
   }
   body["timeline"] = timeline;
   body["clocks"] = clocks;
+  if (auto runbook = service->Runbook(incident->id); runbook.ok()) {
+    body["runbook"] = RunbookJson(*runbook);
+  }
   // The diagnosis of the incident's window (from 10 minutes before it opened) against the hour
   // before, within the incident's tenant.
   if (EventStore* store = store_.load()) {
@@ -202,6 +219,38 @@ void IncidentsApi::Resolve(HttpRequest& req, Responder respond) {
   if (!st.ok()) return respond(StatusResponse(st));
   HttpResponse r;
   r.body = R"({"ok":true})";
+  respond(std::move(r));
+}
+
+void IncidentsApi::RunbookSteps(HttpRequest& req, Responder respond) {
+  const Principal* p;
+  IncidentService* service;
+  Result<Incident> incident = Find(req, Role::kRead, respond, &p, &service);
+  if (!incident.ok()) return;
+  Result<std::vector<RunbookStepState>> steps = service->Runbook(incident->id);
+  if (!steps.ok()) return respond(StatusResponse(steps.status()));
+  HttpResponse r;
+  r.body = json{{"incident", incident->id},
+                {"severity", incident->severity},
+                {"steps", RunbookJson(*steps)}}
+               .dump();
+  respond(std::move(r));
+}
+
+void IncidentsApi::CheckStep(HttpRequest& req, Responder respond) {
+  const Principal* p;
+  IncidentService* service;
+  Result<Incident> incident = Find(req, Role::kOperate, respond, &p, &service);
+  if (!incident.ok()) return;
+  const std::string text(req.PathParam("step"));
+  if (text.empty() || text.size() > 4 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return respond(ErrorResponse(404, "not_found", "no runbook step " + text));
+  }
+  Result<RunbookStepState> step = service->CheckStep(incident->id, std::stoi(text), p->name);
+  if (!step.ok()) return respond(StatusResponse(step.status()));
+  HttpResponse r;
+  r.body = RunbookJson({*step})[0].dump();
   respond(std::move(r));
 }
 

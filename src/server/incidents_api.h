@@ -24,6 +24,9 @@ class IncidentsApi {
   void Open(HttpRequest& req, Responder respond);
   void Update(HttpRequest& req, Responder respond);
   void Resolve(HttpRequest& req, Responder respond);
+  // GET /v1/incidents/{id}/runbook (read); POST /v1/incidents/{id}/runbook/{step} (operate).
+  void RunbookSteps(HttpRequest& req, Responder respond);
+  void CheckStep(HttpRequest& req, Responder respond);
 
  private:
   // Authenticates with `role`, checks readiness and (for {id} routes) scope; null on failure.

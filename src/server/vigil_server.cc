@@ -219,6 +219,13 @@ void VigilServer::RegisterRoutes() {
   router_.Add("POST", "/v1/incidents/{id}/resolve", [this](HttpRequest& req, Responder respond) {
     incidents_api_->Resolve(req, std::move(respond));
   });
+  router_.Add("GET", "/v1/incidents/{id}/runbook", [this](HttpRequest& req, Responder respond) {
+    incidents_api_->RunbookSteps(req, std::move(respond));
+  });
+  router_.Add("POST", "/v1/incidents/{id}/runbook/{step}",
+              [this](HttpRequest& req, Responder respond) {
+                incidents_api_->CheckStep(req, std::move(respond));
+              });
 }
 
 Status VigilServer::Start() {
@@ -295,7 +302,7 @@ void VigilServer::OpenStores() {
   pipeline_->AddSubscriber(alerting_->window_feed(), /*gates_ack=*/false);
   store_for_reads_.store(event_store_.get());
   Result<std::unique_ptr<IncidentService>> incidents =
-      IncidentService::Create(*state_store_, clock_, config_.slo_targets);
+      IncidentService::Create(*state_store_, clock_, config_.slo_targets, config_.runbook);
   if (!incidents.ok()) {
     Fail(Status::Internal("cannot prepare incidents: " + incidents.status().message()));
     return;
@@ -425,6 +432,10 @@ Status VigilServer::Reload(const std::string& actor, std::vector<std::string>* a
       "alerting.rules (" + std::to_string(loaded.config.alerting.rules.size()) + ")",
       "alerting.action_map", "alerting.evaluation_interval", "release_control"};
   releases_api_->SetSettings(loaded.config.release_control);
+  if (incidents_) {
+    incidents_->SetRunbook(loaded.config.runbook);
+    done.push_back("runbook");
+  }
   if (ReleaseRegistry* registry = releases_ready_.load()) {
     registry->SetSettings(loaded.config.release_control);
     std::vector<std::string> notes;
