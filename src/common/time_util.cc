@@ -188,4 +188,17 @@ std::string FormatRfc3339(int64_t unix_nanos) {
   return buf;
 }
 
+std::string FormatElapsed(int64_t nanos) {
+  char buf[32];
+  const double ms = static_cast<double>(nanos) / 1e6;
+  if (ms < 1000) {
+    std::snprintf(buf, sizeof(buf), "%.0f ms", ms);
+  } else if (ms < 120'000) {
+    std::snprintf(buf, sizeof(buf), "%.1f s", ms / 1000);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1f min", ms / 60'000);
+  }
+  return buf;
+}
+
 }  // namespace vigil

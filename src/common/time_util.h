@@ -20,6 +20,8 @@ inline constexpr int64_t kNanosPerSecond = 1'000'000'000;
 Result<int64_t> ParseDuration(std::string_view text);
 // The shortest exact form, e.g. "250ms", "5m", "1h30m"; "0s" for zero.
 std::string FormatDuration(int64_t nanos);
+// For people reading measured times: "850 ms", "14.4 s", "2.5 min" (not exact; FormatDuration is).
+std::string FormatElapsed(int64_t nanos);
 
 // RFC 3339: "2026-11-28T15:47:21Z", fractional seconds and numeric offsets allowed.
 Result<int64_t> ParseRfc3339(std::string_view text);

@@ -122,3 +122,15 @@ TEST(TimeRangeTest, BadValuesNameTheParameter) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(FormatElapsed, ReadsLikeAPerson) {
+  EXPECT_EQ(FormatElapsed(850'000'000), "850 ms");
+  EXPECT_EQ(FormatElapsed(14'420'000'000), "14.4 s");
+  EXPECT_EQ(FormatElapsed(150'000'000'000), "2.5 min");
+}
+
+}  // namespace
+}  // namespace vigil

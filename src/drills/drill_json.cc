@@ -170,18 +170,18 @@ std::string DrillToMarkdown(const DrillResult& r) {
   if (!r.detected_by.empty()) out += "- Detected by: " + r.detected_by + "\n";
   if (r.incident_id) out += "- Incident: #" + std::to_string(r.incident_id) + "\n";
   if (r.first_update_ns >= 0) {
-    out += "- Automated first update after " + FormatDuration(r.first_update_ns) + "\n";
+    out += "- Automated first update after " + FormatElapsed(r.first_update_ns) + "\n";
   }
   out += "\n| clock | elapsed | target | met |\n|---|---|---|---|\n";
   for (const DrillClock& c : r.clocks) {
     out += "| " + c.name + " | " +
-           (c.elapsed_ns >= 0 ? FormatDuration(c.elapsed_ns) : std::string("—")) + " | " +
+           (c.elapsed_ns >= 0 ? FormatElapsed(c.elapsed_ns) : std::string("—")) + " | " +
            FormatDuration(c.target_ns) + " | " + (c.met() ? "yes" : "no") + " |\n";
   }
   out += "\n| step | took | ok | detail |\n|---|---|---|---|\n";
   for (const DrillStep& s : r.steps) {
     out += "| " + s.name + " | " +
-           (s.finished_ns ? FormatDuration(s.finished_ns - s.started_ns) : std::string("…")) +
+           (s.finished_ns ? FormatElapsed(s.finished_ns - s.started_ns) : std::string("…")) +
            " | " + (s.ok ? "yes" : "no") + " | " + s.detail + " |\n";
   }
   return out;

@@ -29,7 +29,7 @@ const std::vector<Migration>& DrillMigrations() {
   return *m;
 }
 
-std::string Ms(int64_t ns) { return FormatDuration(std::max<int64_t>(ns, 0)); }
+std::string Ms(int64_t ns) { return FormatElapsed(std::max<int64_t>(ns, 0)); }
 
 double Share(const std::map<std::string, double>& by, const std::string& key, double total) {
   auto it = by.find(key);
@@ -327,8 +327,8 @@ void DrillRunner::Execute(DrillResult& r) {
   begin_step("detect");
   std::optional<DrillFiring> firing;
   if (!WaitUntil([&] { return (firing = env_.FiringSince(uc, t0)).has_value(); }, detect_timeout)) {
-    end_step(false, "no P1/P2 fired on " + uc + " within " + Ms(detect_timeout));
-    return fail("detect: no P1/P2 alert fired within " + Ms(detect_timeout) +
+    end_step(false, "no P1/P2 fired on " + uc + " within " + FormatDuration(detect_timeout));
+    return fail("detect: no P1/P2 alert fired within " + FormatDuration(detect_timeout) +
                 ": no rule covers this failure — a gap to close with an alert rule");
   }
   r.clocks[0].elapsed_ns = std::max<int64_t>(firing->fired_ns - t0, 0);
@@ -358,8 +358,8 @@ void DrillRunner::Execute(DrillResult& r) {
   if (!WaitUntil(traffic_moved, switch_timeout)) {
     const std::string why =
         route_changed ? "the route changed (" + r.remedy_seen +
-                            ") but traffic did not follow within " + Ms(switch_timeout)
-                      : "the route never changed within " + Ms(switch_timeout) +
+                            ") but traffic did not follow within " + FormatDuration(switch_timeout)
+                      : "the route never changed within " + FormatDuration(switch_timeout) +
                             ": the action map did not act (expected " + r.expected_remedy + ")";
     end_step(false, why);
     return fail("switchback: " + why);
@@ -390,8 +390,9 @@ void DrillRunner::Execute(DrillResult& r) {
     std::snprintf(buf, sizeof(buf),
                   "task error rate still %.1f%% (threshold %.1f%% over %s) %s after the switch; "
                   "%s did not restore the path (expected %s)",
-                  last_rate * 100, threshold * 100, Ms(window).c_str(), Ms(recover_timeout).c_str(),
-                  r.remedy_seen.c_str(), r.expected_remedy.c_str());
+                  last_rate * 100, threshold * 100, FormatDuration(window).c_str(),
+                  FormatDuration(recover_timeout).c_str(), r.remedy_seen.c_str(),
+                  r.expected_remedy.c_str());
     end_step(false, buf);
     return fail(std::string("recovery: ") + buf);
   }
@@ -404,7 +405,7 @@ void DrillRunner::Execute(DrillResult& r) {
   for (const DrillClock& c : r.clocks) {
     all_met &= c.met();
     verdict += (verdict.empty() ? "" : ", ") + c.name + " " + Ms(c.elapsed_ns) + " (target " +
-               Ms(c.target_ns) + (c.met() ? ", met)" : ", MISSED)");
+               FormatDuration(c.target_ns) + (c.met() ? ", met)" : ", MISSED)");
   }
   r.message = verdict;
   cleanup(spec.restore);

@@ -179,6 +179,7 @@ TEST_F(DrillRunnerTest, MalformedOutputIsDetectedRolledBackAndRecovered) {
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(DrillResultToJson(*stored), DrillResultToJson(r));
   EXPECT_NE(DrillToMarkdown(r).find("| switchback |"), std::string::npos);
+  EXPECT_NE(r.message.find("detect 3.0 s (target 1m, met)"), std::string::npos) << r.message;
 }
 
 TEST_F(DrillRunnerTest, UpstreamTimeoutNeedsDegradeAndARollbackOnTheSameModelIsAFinding) {
@@ -236,6 +237,7 @@ TEST_F(DrillRunnerTest, UndetectedFaultFailsAndStillCleansUp) {
   DrillResult r = runner_->Run(spec);
   EXPECT_EQ(r.status, "failed");
   EXPECT_NE(r.message.find("no P1/P2 alert fired within 10s"), std::string::npos) << r.message;
+  EXPECT_EQ(r.steps.back().name, "restore");
   EXPECT_EQ(world_.cleared, "f1");
   EXPECT_TRUE(world_.restored);
   EXPECT_EQ(r.clocks[0].elapsed_ns, -1);
