@@ -82,9 +82,20 @@ void RegisterDrills(CLI::App& app, int& exit_code) {
       if (!client->json) std::cout << "drill " << id << " started\n";
       size_t printed = 0;
       json d = started.body;
+      int failures = 0;
       for (;;) {
         ApiReply r = api.Get("/v1/drills/" + id);
-        if (r.exit_code == 0) d = r.body;
+        if (r.exit_code == 0) {
+          d = r.body;
+          failures = 0;
+        } else if (r.status == 401 || r.status == 403 || r.status == 404 || ++failures > 20) {
+          // The drill runs on in the server; say where to follow it.
+          ApiClient::PrintError(r);
+          std::cerr << "vigil: drill " << id << " keeps running on the server; follow it with "
+                    << "`vigil drill show " << id << "` (a token with the read role)\n";
+          exit_code = r.exit_code;
+          return;
+        }
         const json& steps = d["steps"];
         // One line per step as it completes, with its elapsed time.
         while (!client->json && printed < steps.size() && steps[printed]["finished"].is_string()) {

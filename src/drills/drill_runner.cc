@@ -274,8 +274,12 @@ void DrillRunner::Execute(DrillResult& r) {
     return finish("aborted", buf);
   }
   const double baseline_error_rate = baseline.tasks > 0 ? baseline.errors / baseline.tasks : 0;
-  end_step(true, "remedy " + r.expected_remedy + " ready; " + std::to_string(rate).substr(0, 5) +
-                     " tasks/s");
+  {
+    char ready[160];
+    std::snprintf(ready, sizeof(ready), "remedy %s ready; %.1f tasks/s", r.expected_remedy.c_str(),
+                  rate);
+    end_step(true, ready);
+  }
 
   // ---- inject ----
   begin_step("inject");
