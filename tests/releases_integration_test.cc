@@ -237,6 +237,26 @@ TEST_F(ReleasesTest, CreatePromoteCanaryFreezeAndAudit) {
   EXPECT_EQ(std::vector<std::string>(acts.begin(), acts.begin() + expected.size()), expected);
 }
 
+TEST_F(ReleasesTest, CiPostsEvalRunsOfAReleaseAndTheyAreListed) {
+  auto posted = Call("POST", "/v1/evals", "alice-s",
+                     R"({"suite":"refund-evals","use_case":"refund-bot","release":"v2",
+                         "cases":[{"id":"refund-happy","passed":true},
+                                  {"id":"refund-no-permission","passed":false,"detail":"403"}]})");
+  ASSERT_EQ(posted->status, 201) << posted->body;
+  EXPECT_DOUBLE_EQ(json::parse(posted->body)["pass_rate"].get<double>(), 0.5);
+  auto bad = Call("POST", "/v1/evals", "alice-s",
+                  R"({"suite":"s","use_case":"refund-bot","release":"v2","cases":[{"id":"a"}]})");
+  ASSERT_EQ(bad->status, 400);
+  EXPECT_EQ(json::parse(bad->body)["error"]["field"], "cases[0].passed");
+  EXPECT_EQ(Call("POST", "/v1/evals", "read-s", "{}")->status, 403);
+  auto list = Call("GET", "/v1/evals?use_case=refund-bot&release=v2", "read-s");
+  ASSERT_EQ(list->status, 200);
+  const json runs = json::parse(list->body);
+  ASSERT_EQ(runs["runs"].size(), 1u);
+  EXPECT_EQ(runs["runs"][0]["cases"][1]["detail"], "403");
+  EXPECT_EQ(runs["runs"][0]["posted_by"], "alice");
+}
+
 TEST_F(ReleasesTest, StateSurvivesARestart) {
   ASSERT_EQ(Call("POST", "/v1/releases/refund-bot/rollback", "alice-s", "{}")->status, 200);
   ASSERT_EQ(Call("POST", "/v1/freeze", "alice-s", R"({"reason":"incident 7"})")->status, 200);

@@ -74,6 +74,7 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
                                                 config_.release_control);
   routes_api_ = std::make_unique<RoutesApi>(auth_, route_hub_, ready_, metrics_);
   drills_api_ = std::make_unique<DrillsApi>(auth_, drills_ready_);
+  evals_api_ = std::make_unique<EvalsApi>(auth_, evals_ready_);
   alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
   alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
   incidents_api_ =
@@ -194,6 +195,12 @@ void VigilServer::RegisterRoutes() {
   });
   router_.Add("GET", "/v1/routes/{use_case}", [this](HttpRequest& req, Responder respond) {
     routes_api_->Get(req, std::move(respond));
+  });
+  router_.Add("POST", "/v1/evals", [this](HttpRequest& req, Responder respond) {
+    evals_api_->Post(req, std::move(respond));
+  });
+  router_.Add("GET", "/v1/evals", [this](HttpRequest& req, Responder respond) {
+    evals_api_->List(req, std::move(respond));
   });
   router_.Add("POST", "/v1/drills", [this](HttpRequest& req, Responder respond) {
     drills_api_->Start(req, std::move(respond));
@@ -368,6 +375,13 @@ void VigilServer::OpenStores() {
   }
   drills_ = std::move(drills).value();
   drills_ready_.store(drills_.get());
+  Result<std::unique_ptr<EvalStore>> evals = EvalStore::Open(*state_store_, clock_);
+  if (!evals.ok()) {
+    Fail(Status::Internal("cannot prepare evals: " + evals.status().message()));
+    return;
+  }
+  evals_ = std::move(evals).value();
+  evals_ready_.store(evals_.get());
   dispatcher_->Start();
   notifier_->Start();
   pipeline_->Start();

@@ -34,6 +34,7 @@
 #include "server/alerts_api.h"
 #include "server/drill_env_impl.h"
 #include "server/drills_api.h"
+#include "server/evals_api.h"
 #include "server/events_api.h"
 #include "server/http/http_server.h"
 #include "server/incidents_api.h"
@@ -111,6 +112,9 @@ class VigilServer {
   std::unique_ptr<DrillRunner> drills_;
   std::atomic<DrillRunner*> drills_ready_{nullptr};
   std::unique_ptr<DrillsApi> drills_api_;
+  std::unique_ptr<EvalStore> evals_;
+  std::atomic<EvalStore*> evals_ready_{nullptr};
+  std::unique_ptr<EvalsApi> evals_api_;
   std::unique_ptr<OutboxNotifier> notifier_;
   std::unique_ptr<ActionDispatcher> dispatcher_;
   std::unique_ptr<IncidentService> incidents_;
