@@ -134,3 +134,27 @@ TEST_F(CliCommandsTest, ExitCodes) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+TEST_F(CliCommandsTest, EvalRunsArePostedFromCiAndListed) {
+  const std::string path = dir_.File("eval.json");
+  std::ofstream(path) << R"({"suite":"refund-evals","use_case":"refund-bot","release":"v2",
+    "cases":[{"id":"happy","passed":true},{"id":"denied","passed":false}]})";
+  std::string out;
+  EXPECT_EQ(Run("eval post " + path, &out, "op"), 0) << out;
+  EXPECT_NE(out.find("1/2 passed (50.0%)"), std::string::npos) << out;
+  EXPECT_EQ(Run("eval list --use-case refund-bot", &out, "op"), 0) << out;
+  EXPECT_NE(out.find("refund-evals"), std::string::npos) << out;
+  EXPECT_NE(out.find("by ops"), std::string::npos) << out;
+  // A token without the operate role is refused (1); a bad file is a usage error (2).
+  EXPECT_EQ(Run("eval post " + path, &out, "s3"), 1) << out;
+  std::ofstream(path) << R"({"suite":"x","use_case":"refund-bot","release":"v2","cases":[]})";
+  EXPECT_EQ(Run("eval post " + path, &out, "op"), 2) << out;
+  EXPECT_NE(out.find("cases"), std::string::npos) << out;
+  EXPECT_EQ(Run("eval post /nonexistent.json", &out, "op"), 2);
+}
+
+}  // namespace
+}  // namespace vigil::testing

@@ -20,5 +20,6 @@ void RegisterAlerting(CLI::App& app, int& exit_code);  // alerts, incident …, 
 void RegisterReleases(CLI::App& app, int& exit_code);  // release …, freeze, mode, route, audit
 void RegisterSim(CLI::App& app, int& exit_code);       // sim
 void RegisterDrills(CLI::App& app, int& exit_code);    // drill run|list|show
+void RegisterEvals(CLI::App& app, int& exit_code);     // eval post|list
 
 }  // namespace vigil::cli

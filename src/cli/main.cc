@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterReleases(app, exit_code);
   vigil::cli::RegisterSim(app, exit_code);
   vigil::cli::RegisterDrills(app, exit_code);
+  vigil::cli::RegisterEvals(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
