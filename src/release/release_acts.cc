@@ -1,4 +1,5 @@
-// ReleaseRegistry's acts: promote, rollback, retire, mode, freeze (see release_registry.h).
+// ReleaseRegistry's acts: promote, rollback, retire, mode, freeze, and publishing the routes
+// they change (see release_registry.h).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -468,6 +469,48 @@ void ReleaseRegistry::Tick() {
     Publish(affected, {"", 0, false, lifted.empty() ? "fault.expired" : "freeze.expired",
                        "a release freeze or drill fault expired", "vigil"});
   }
+}
+
+Result<int64_t> ReleaseRegistry::PublishRoute(const std::string& use_case) {
+  Result<RouteState> route = Route(use_case);
+  if (!route.ok()) return route.status();
+  auto snapshot = std::make_shared<RouteSnapshot>();
+  snapshot->use_case = use_case;
+  snapshot->version = route->version;
+  snapshot->json = RouteToJson(*route).dump();
+  snapshot->published_ns = RouteHub::SteadyNowNs();
+  hub_.Publish(std::move(snapshot));
+  return route->version;
+}
+
+void ReleaseRegistry::Publish(const std::vector<std::string>& use_cases,
+                              const RouteChange& change) {
+  ChangeListener listener;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    listener = listener_;
+  }
+  for (const std::string& uc : use_cases) {
+    Result<int64_t> version = PublishRoute(uc);
+    if (!version.ok()) {
+      spdlog::error("releases: cannot render route {}: {}", uc, version.status().ToString());
+      continue;
+    }
+    if (listener) {
+      RouteChange c = change;
+      c.use_case = uc;
+      c.version = *version;
+      listener(c);
+    }
+  }
+}
+
+Status ReleaseRegistry::PublishAll() {
+  for (const std::string& uc : UseCases()) {
+    Result<int64_t> version = PublishRoute(uc);
+    if (!version.ok()) return version.status();
+  }
+  return Status::Ok();
 }
 
 }  // namespace vigil

@@ -161,12 +161,10 @@ Result<ActResult> ReleaseRegistry::RestoreRoute(const RouteState& before, int64_
       result.message = use_case + " restored to " + active + " (" + RouteModeName(before.mode) +
                        (before.canary ? ", canary " + before.canary->config.version : "") + ")" +
                        (scopes.empty() ? "" : "; the drill's freeze lifted");
-      nlohmann::json before_json = {{"active", was_active},
-                                    {"mode", RouteModeName(now->mode)},
-                                    {"frozen", now->frozen()}};
-      nlohmann::json after_json = {{"active", active},
-                                   {"mode", RouteModeName(after->mode)},
-                                   {"frozen", after->frozen()}};
+      nlohmann::json before_json = {
+          {"active", was_active}, {"mode", RouteModeName(now->mode)}, {"frozen", now->frozen()}};
+      nlohmann::json after_json = {
+          {"active", active}, {"mode", RouteModeName(after->mode)}, {"frozen", after->frozen()}};
       return audit_.Append(db, {0, 0, actor, "drill.restore", use_case, before_json.dump(),
                                 after_json.dump(), result.message});
     });

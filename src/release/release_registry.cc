@@ -557,46 +557,4 @@ Result<StoredRelease> ReleaseRegistry::Create(const std::string& use_case, Relea
   return Get(use_case, config.version);
 }
 
-void ReleaseRegistry::Publish(const std::vector<std::string>& use_cases,
-                              const RouteChange& change) {
-  ChangeListener listener;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    listener = listener_;
-  }
-  for (const std::string& uc : use_cases) {
-    Result<RouteState> route = Route(uc);
-    if (!route.ok()) {
-      spdlog::error("releases: cannot render route {}: {}", uc, route.status().ToString());
-      continue;
-    }
-    auto snapshot = std::make_shared<RouteSnapshot>();
-    snapshot->use_case = uc;
-    snapshot->version = route->version;
-    snapshot->json = RouteToJson(*route).dump();
-    snapshot->published_ns = RouteHub::SteadyNowNs();
-    hub_.Publish(std::move(snapshot));
-    if (listener) {
-      RouteChange c = change;
-      c.use_case = uc;
-      c.version = route->version;
-      listener(c);
-    }
-  }
-}
-
-Status ReleaseRegistry::PublishAll() {
-  for (const std::string& uc : UseCases()) {
-    Result<RouteState> route = Route(uc);
-    if (!route.ok()) return route.status();
-    auto snapshot = std::make_shared<RouteSnapshot>();
-    snapshot->use_case = uc;
-    snapshot->version = route->version;
-    snapshot->json = RouteToJson(*route).dump();
-    snapshot->published_ns = RouteHub::SteadyNowNs();
-    hub_.Publish(std::move(snapshot));
-  }
-  return Status::Ok();
-}
-
 }  // namespace vigil

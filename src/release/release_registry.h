@@ -115,6 +115,8 @@ class ReleaseRegistry {
                                     const std::optional<std::string>& to);
   Status InsertRelease(SqliteDb& db, const std::string& use_case, const ReleaseConfig& config,
                        const std::string& actor, int64_t& seq);
+  // Renders the route once and hands it to the hub; returns its version.
+  Result<int64_t> PublishRoute(const std::string& use_case);
   // After a commit: render and publish the routes, tell the listener.
   void Publish(const std::vector<std::string>& use_cases, const RouteChange& change);
   Status PublishAll();

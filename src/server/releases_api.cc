@@ -29,6 +29,12 @@ json ActJson(const ActResult& r) {
   return out;
 }
 
+// The answer to an act: its result, or the refusal as an error.
+void RespondAct(Responder& respond, const Result<ActResult>& result) {
+  if (!result.ok()) return respond(StatusResponse(result.status()));
+  respond(JsonReply(ActJson(*result)));
+}
+
 Role RoleFromName(const std::string& name) {
   if (name == "read") return Role::kRead;
   if (name == "admin") return Role::kAdmin;
@@ -168,8 +174,7 @@ void ReleasesApi::Promote(HttpRequest& req, Responder respond) {
   if (!reason.ok()) return respond(StatusResponse(reason.status()));
   Result<ActResult> result = registry->Promote(
       UseCaseParam(req), std::string(req.PathParam("version")), percent, p->name, *reason);
-  if (!result.ok()) return respond(StatusResponse(result.status()));
-  respond(JsonReply(ActJson(*result)));
+  RespondAct(respond, result);
 }
 
 void ReleasesApi::Retire(HttpRequest& req, Responder respond) {
@@ -182,8 +187,7 @@ void ReleasesApi::Retire(HttpRequest& req, Responder respond) {
   if (!reason.ok()) return respond(StatusResponse(reason.status()));
   Result<ActResult> result =
       registry->Retire(UseCaseParam(req), std::string(req.PathParam("version")), p->name, *reason);
-  if (!result.ok()) return respond(StatusResponse(result.status()));
-  respond(JsonReply(ActJson(*result)));
+  RespondAct(respond, result);
 }
 
 void ReleasesApi::Rollback(HttpRequest& req, Responder respond) {
@@ -198,8 +202,7 @@ void ReleasesApi::Rollback(HttpRequest& req, Responder respond) {
   if (!reason.ok()) return respond(StatusResponse(reason.status()));
   Result<ActResult> result = registry->Rollback(
       UseCaseParam(req), to->empty() ? std::nullopt : std::optional(*to), p->name, *reason);
-  if (!result.ok()) return respond(StatusResponse(result.status()));
-  respond(JsonReply(ActJson(*result)));
+  RespondAct(respond, result);
 }
 
 void ReleasesApi::Freezes(HttpRequest& req, Responder respond) {
@@ -226,8 +229,7 @@ void ReleasesApi::Freeze(HttpRequest& req, Responder respond) {
   Result<int64_t> until = ParseUntil(*until_text, clock_.NowNanos());
   if (!until.ok()) return respond(StatusResponse(until.status()));
   Result<ActResult> result = registry->FreezeReleases(*use_case, *reason, p->name, *until);
-  if (!result.ok()) return respond(StatusResponse(result.status()));
-  respond(JsonReply(ActJson(*result)));
+  RespondAct(respond, result);
 }
 
 void ReleasesApi::Unfreeze(HttpRequest& req, Responder respond) {
@@ -243,8 +245,7 @@ void ReleasesApi::Unfreeze(HttpRequest& req, Responder respond) {
   std::string scope = *use_case;
   if (const std::string* q = req.Query("use_case"); q && scope.empty()) scope = *q;
   Result<ActResult> result = registry->Unfreeze(scope, p->name, *reason);
-  if (!result.ok()) return respond(StatusResponse(result.status()));
-  respond(JsonReply(ActJson(*result)));
+  RespondAct(respond, result);
 }
 
 void ReleasesApi::Mode(HttpRequest& req, Responder respond) {
@@ -263,8 +264,7 @@ void ReleasesApi::Mode(HttpRequest& req, Responder respond) {
   Result<ActResult> result = registry->SetMode(
       UseCaseParam(req), *mode == "degraded" ? RouteMode::kDegraded : RouteMode::kNormal, p->name,
       *reason);
-  if (!result.ok()) return respond(StatusResponse(result.status()));
-  respond(JsonReply(ActJson(*result)));
+  RespondAct(respond, result);
 }
 
 void ReleasesApi::InjectFault(HttpRequest& req, Responder respond) {
@@ -306,8 +306,7 @@ void ReleasesApi::ClearFault(HttpRequest& req, Responder respond) {
   }
   Result<ActResult> result =
       registry->ClearFault(UseCaseParam(req), std::string(req.PathParam("id")), actor);
-  if (!result.ok()) return respond(StatusResponse(result.status()));
-  respond(JsonReply(ActJson(*result)));
+  RespondAct(respond, result);
 }
 
 void ReleasesApi::Audit(HttpRequest& req, Responder respond) {
