@@ -6,6 +6,7 @@
 
 #include "common/text.h"
 #include "config/alerting_loader.h"
+#include "config/gates_loader.h"
 #include "config/pending_sections.h"
 #include "config/releases_loader.h"
 #include "config/yaml_checker.h"
@@ -222,7 +223,7 @@ LoadedConfig LoadFromNode(const YAML::Node& root) {
       }
       if (key == "alerting") config_internal::LoadAlerting(c, value, cfg.alerting, cfg.notes);
       if (key == "redaction") config_internal::CheckRedaction(c, value, cfg.notes);
-      if (key == "gates") config_internal::CheckGates(c, value, cfg.notes);
+      if (key == "gates") config_internal::LoadGates(c, value, cfg.gates);
       if (key == "runbook") config_internal::LoadRunbook(c, value, cfg.runbook);
     }
   }

@@ -3,7 +3,7 @@
 //
 // Contract: LoadConfig* never throws. Every problem found is returned as a ConfigProblem naming
 // the YAML path ("alerting.rules[2].tier") and line; a config with problems is not usable.
-// Sections whose features are not built yet (redaction, gates)
+// Sections whose features are not built yet (redaction)
 // are checked for shape only and reported in `notes` as inactive. Unknown keys are errors.
 
 #include <cstdint>
@@ -122,6 +122,35 @@ struct RunbookStep {
 };
 using RunbookConfig = std::map<std::string, std::vector<RunbookStep>>;  // "P1" → steps
 
+// gates: the checks a release must pass before promotion (docs/gates.md). One spec per check;
+// only the fields of its kind are meaningful.
+struct GateCheckSpec {
+  std::string name;          // no_active_freeze | rollback_target_valid | drill_passed_within |
+                             // postmortem_actions_overdue | eval_pass_rate | no_open_incident |
+                             // canary_healthy
+  int64_t within_ns = 0;     // drill_passed_within
+  int64_t max_overdue = 0;   // postmortem_actions_overdue
+  std::string suite;         // eval_pass_rate
+  double min_pass_rate = 0;  // eval_pass_rate
+  double max_error_rate_ratio = 0;  // canary_healthy
+  int64_t min_samples = 0;          // canary_healthy
+  // "eval_pass_rate:SUITE" for eval checks, else the name: one check per key in a template.
+  std::string Key() const;
+  // "drill_passed_within: 14d", "eval_pass_rate: {suite: s, min: 0.95}".
+  std::string Describe() const;
+  // True when `other` (same key) asks at least as much as this one.
+  bool AtLeastAsStrictAs(const GateCheckSpec& other) const;
+};
+
+struct GatesConfig {
+  bool configured = false;             // a `gates` section exists
+  std::vector<GateCheckSpec> release;  // the base template: every release of every use case
+  std::map<std::string, std::vector<GateCheckSpec>> use_cases;  // additions per use case
+  // The effective template for a use case: the base, with a use case's stricter versions of
+  // the same checks in their place, then its additional checks.
+  std::vector<GateCheckSpec> ForUseCase(const std::string& use_case) const;
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
@@ -134,6 +163,7 @@ struct Config {
   ReleaseControlConfig release_control;
   SimulatorConfig simulator;
   RunbookConfig runbook;
+  GatesConfig gates;
   std::vector<std::string> notes;  // informational lines for the log (inactive sections, …)
 };
 

@@ -16,17 +16,6 @@ void CheckRedaction(YamlChecker& c, const YAML::Node& node, std::vector<std::str
   notes.push_back("redaction: checked; redaction is not built yet");
 }
 
-void CheckGates(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes) {
-  if (!c.CheckMap(node, "gates", {"release"})) return;
-  c.ForEach(node, "gates", "release", [&](const YAML::Node& g, const std::string& path) {
-    if (g.IsScalar()) return;
-    if (!g.IsMap() || g.size() != 1) {
-      c.Problem(g, path, "must be a check name or a one-key mapping {check: argument}");
-    }
-  });
-  notes.push_back("gates: checked; release gates are not built yet");
-}
-
 void LoadRunbook(YamlChecker& c, const YAML::Node& node, RunbookConfig& out) {
   if (!c.CheckMap(node, "runbook", {"P1", "P2", "P3"})) return;
   for (const auto& kv : node) {

@@ -500,6 +500,47 @@ Result<RollbackCheck> ReleaseRegistry::CheckRollbackTarget(const std::string& us
   return out;
 }
 
+Result<RollbackCheck> ReleaseRegistry::CheckRollbackAfterPromote(const std::string& use_case,
+                                                                 const std::string& candidate) {
+  Result<RollbackCheck> out = Status::Internal("unset");
+  Status st = store_.Read([&](SqliteDb& db) -> Status {
+    Result<RouteState> route = LoadRoute(db, use_case);
+    if (!route.ok()) return route.status();
+    Result<std::vector<StoredRelease>> all = AllReleases(db, use_case);
+    if (!all.ok()) return all.status();
+    RouteState after = *route;
+    after.active.reset();
+    for (const StoredRelease& r : *all) {
+      if (r.config.version == candidate) after.active = r;
+    }
+    if (!after.active) return Status::NotFound("release " + candidate + " of " + use_case);
+    after.last_known_good.clear();
+    const std::string current = route->active ? route->active->config.version : "";
+    bool current_soaked = false;
+    if (!current.empty() && current != candidate) {
+      Result<SqliteStatement> open = db.Prepare(
+          "SELECT from_ns, tainted FROM activations WHERE use_case = ? AND to_ns IS NULL");
+      if (!open.ok()) return open.status();
+      open->BindText(1, use_case);
+      Status step;
+      if (open->Step(step)) {
+        current_soaked =
+            open->ColumnIsNull(1) && clock_.NowNanos() - open->ColumnInt(0) >= settings_.soak_ns;
+      }
+      VIGIL_RETURN_IF_ERROR(step);
+    }
+    if (current_soaked) {
+      after.last_known_good = current;
+    } else if (route->last_known_good != candidate) {
+      after.last_known_good = route->last_known_good;
+    }
+    out = CheckTarget(db, after, std::nullopt);
+    return out.ok() ? Status::Ok() : out.status();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
 Result<StoredRelease> ReleaseRegistry::Create(const std::string& use_case, ReleaseConfig config,
                                               const std::string& actor) {
   if (use_case.empty()) return Status::InvalidArgument("is required", "use_case");

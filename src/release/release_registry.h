@@ -59,6 +59,11 @@ class ReleaseRegistry {
   // rollback itself, by release gates and by drills.
   Result<RollbackCheck> CheckRollbackTarget(const std::string& use_case,
                                             const std::optional<std::string>& to);
+  // Whether, once `candidate` were active, a rollback would have a valid target: the
+  // last-known-good as it would then be (the current active counts when it soaked cleanly).
+  // For the release gate `rollback_target_valid`.
+  Result<RollbackCheck> CheckRollbackAfterPromote(const std::string& use_case,
+                                                  const std::string& candidate);
 
   // Acts. `actor` is a token name, "alert:RULE" or "drill:ID".
   // Creates a release; the first release of a new use case becomes active.
