@@ -15,11 +15,12 @@ inline constexpr int kExitUsage = 2;
 void RegisterServe(CLI::App& app, int& exit_code);
 void RegisterConfig(CLI::App& app, int& exit_code);
 void RegisterIngest(CLI::App& app, int& exit_code);
-void RegisterRead(CLI::App& app, int& exit_code);      // summary, trace, events
-void RegisterAlerting(CLI::App& app, int& exit_code);  // alerts, incident …, diagnose
-void RegisterReleases(CLI::App& app, int& exit_code);  // release …, freeze, mode, route, audit
-void RegisterSim(CLI::App& app, int& exit_code);       // sim
-void RegisterDrills(CLI::App& app, int& exit_code);    // drill run|list|show
-void RegisterEvals(CLI::App& app, int& exit_code);     // eval post|list
+void RegisterRead(CLI::App& app, int& exit_code);         // summary, trace, events
+void RegisterAlerting(CLI::App& app, int& exit_code);     // alerts, incident …, diagnose
+void RegisterReleases(CLI::App& app, int& exit_code);     // release …, freeze, mode, route, audit
+void RegisterSim(CLI::App& app, int& exit_code);          // sim
+void RegisterDrills(CLI::App& app, int& exit_code);       // drill run|list|show
+void RegisterEvals(CLI::App& app, int& exit_code);        // eval post|list
+void RegisterPostmortems(CLI::App& app, int& exit_code);  // postmortem …, kb search, gate check
 
 }  // namespace vigil::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   vigil::cli::RegisterSim(app, exit_code);
   vigil::cli::RegisterDrills(app, exit_code);
   vigil::cli::RegisterEvals(app, exit_code);
+  vigil::cli::RegisterPostmortems(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

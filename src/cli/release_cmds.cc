@@ -156,24 +156,35 @@ void RegisterReleases(CLI::App& app, int& exit_code) {
     struct Args {
       std::string use_case, version, reason;
       int canary = 0;
+      bool override_gate = false;
     };
     auto args = std::make_shared<Args>();
-    CLI::App* cmd = release->add_subcommand("promote", "Make a release active (or its canary)");
+    CLI::App* cmd = release->add_subcommand(
+        "promote", "Make a release active (or its canary) once the release gate passes");
     cmd->add_option("use_case", args->use_case, "Use case")->required();
     cmd->add_option("version", args->version, "Version")->required();
     cmd->add_option("--canary", args->canary, "Canary share in percent (1-99)")
         ->check(CLI::Range(1, 99));
-    cmd->add_option("--reason", args->reason, "Why");
+    cmd->add_option("--reason", args->reason, "Why (required with --override)");
+    cmd->add_flag("--override", args->override_gate,
+                  "Promote past a failing gate (admin token; audited and noted on the next "
+                  "incident)");
     AddClientFlags(cmd, *client);
     cmd->callback([client, args, &exit_code] {
       json body = json::object();
       if (args->canary) body["canary_percent"] = args->canary;
       if (!args->reason.empty()) body["reason"] = args->reason;
-      exit_code =
-          PrintReply(ApiClient(*client).Post("/v1/releases/" + UrlEncode(args->use_case) + "/" +
-                                                 UrlEncode(args->version) + "/promote",
-                                             body.dump()),
-                     client->json, PrintAct);
+      if (args->override_gate) body["override"] = true;
+      ApiReply reply = ApiClient(*client).Post(
+          "/v1/releases/" + UrlEncode(args->use_case) + "/" + UrlEncode(args->version) + "/promote",
+          body.dump());
+      exit_code = PrintReply(reply, client->json, PrintAct);
+      if (reply.status == 409 && reply.body.contains("gate")) {
+        for (const json& c : reply.body["gate"]["checks"]) {
+          if (c.value("result", "") != "fail") continue;
+          std::cerr << "  FAIL " << c.value("check", "") << ": " << c.value("reason", "") << "\n";
+        }
+      }
     });
   }
   {

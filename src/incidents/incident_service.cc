@@ -235,6 +235,13 @@ Status IncidentService::MarkDrill(int64_t id, const std::string& drill_id) {
   });
 }
 
+Status IncidentService::AddNote(int64_t id, const std::string& kind, const std::string& summary,
+                                const std::string& detail_json) {
+  return store_.Transact([&](SqliteDb& db) -> Status {
+    return Append(db, id, {clock_.NowNanos(), kind, "vigil", summary, detail_json});
+  });
+}
+
 Result<int64_t> IncidentService::Open(const std::string& use_case, const std::string& tenant,
                                       const std::string& severity, const std::string& title,
                                       const std::string& actor) {

@@ -100,6 +100,10 @@ class IncidentService {
                        const std::string& severity, const std::string& title,
                        const std::string& actor);
   Status AddUpdate(int64_t id, const std::string& text, const std::string& actor);
+  // A note Vigil attaches to the timeline (similar past incidents, a gate override); does not
+  // stop any clock.
+  Status AddNote(int64_t id, const std::string& kind, const std::string& summary,
+                 const std::string& detail_json);
   Status Resolve(int64_t id, const std::string& summary, const std::string& actor);
 
   Result<std::vector<Incident>> List(const std::string& status_filter);

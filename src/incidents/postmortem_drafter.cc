@@ -1,6 +1,7 @@
 #include "incidents/postmortem_drafter.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -74,24 +75,38 @@ AnomalyStart FindAnomalyStart(const std::vector<Event>& events, Layer layer, int
                               std::optional<double> rule_threshold) {
   AnomalyStart out;
   out.layer = std::string(LayerName(layer));
-  std::map<int64_t, std::pair<uint64_t, uint64_t>> buckets;  // start → (count, errors)
   int64_t first = INT64_MAX;
+  uint64_t total = 0;
   for (const Event& e : events) {
     if (e.layer != layer || e.ts_ns > detected_ns) continue;
-    auto& b = buckets[e.ts_ns / kAnomalyBucketNs];
+    first = std::min(first, e.ts_ns);
+    ++total;
+  }
+  if (total == 0) return out;
+  // Buckets wide enough to hold ~20 events at the average rate: 1 s for busy use cases, up to
+  // a minute for quiet ones (a 1 s bucket of 3 events is noise, not a signal).
+  const double seconds = std::max(1.0, static_cast<double>(detected_ns - first) / 1e9);
+  const double per_second = static_cast<double>(total) / seconds;
+  const int64_t width =
+      std::clamp<int64_t>(static_cast<int64_t>(std::ceil(20.0 / std::max(per_second, 1e-3))), 1,
+                          60) *
+      kNanosPerSecond;
+  out.bucket_ns = width;
+  std::map<int64_t, std::pair<uint64_t, uint64_t>> buckets;  // index → (count, errors)
+  for (const Event& e : events) {
+    if (e.layer != layer || e.ts_ns > detected_ns) continue;
+    auto& b = buckets[e.ts_ns / width];
     ++b.first;
     b.second += e.status == EventStatus::kError;
-    first = std::min(first, e.ts_ns);
   }
-  if (buckets.empty()) return out;
-  // Walk back from detection while buckets are anomalous; the baseline is everything before.
-  const int64_t detect_bucket = detected_ns / kAnomalyBucketNs;
   auto rate_of = [](const std::pair<uint64_t, uint64_t>& b) {
     return b.first == 0 ? 0.0 : static_cast<double>(b.second) / static_cast<double>(b.first);
   };
   // Baseline from the oldest half of the history (before any plausible anomaly).
+  const int64_t detect_bucket = detected_ns / width;
+  const int64_t first_bucket = first / width;
+  const int64_t half = (first_bucket + detect_bucket) / 2;
   uint64_t base_count = 0, base_errors = 0;
-  const int64_t half = (first / kAnomalyBucketNs + detect_bucket) / 2;
   for (const auto& [bucket, b] : buckets) {
     if (bucket >= half) break;
     base_count += b.first;
@@ -101,20 +116,21 @@ AnomalyStart FindAnomalyStart(const std::vector<Event>& events, Layer layer, int
       base_count ? static_cast<double>(base_errors) / static_cast<double>(base_count) : 0;
   out.threshold =
       rule_threshold ? *rule_threshold : std::max(2 * out.baseline, out.baseline + 0.05);
-  int64_t start = 0;
-  for (int64_t bucket = detect_bucket; bucket >= first / kAnomalyBucketNs; --bucket) {
+  // Walk back from detection while buckets are anomalous.
+  int64_t start = -1;
+  for (int64_t bucket = detect_bucket; bucket >= first_bucket; --bucket) {
     auto it = buckets.find(bucket);
-    if (it == buckets.end() || it->second.first == 0) break;
-    if (rate_of(it->second) <= out.threshold) {
+    const bool anomalous = it != buckets.end() && rate_of(it->second) > out.threshold;
+    if (!anomalous) {
       if (bucket == detect_bucket) continue;  // detection may come early in its bucket
       break;
     }
     start = bucket;
     out.rate = rate_of(it->second);
   }
-  if (start == 0) return out;
+  if (start < 0) return out;
   out.found = true;
-  out.at_ns = std::max(start * kAnomalyBucketNs, first);
+  out.at_ns = std::max(start * width, first);
   return out;
 }
 
@@ -154,7 +170,7 @@ Postmortem DraftPostmortem(const DraftInputs& in) {
   }
 
   // Signature, from the failing events from the anomaly (or detection) to the end.
-  const int64_t sig_from = anomaly.found ? anomaly.at_ns : pm.detected_ns - kAnomalyBucketNs * 3;
+  const int64_t sig_from = anomaly.found ? anomaly.at_ns : pm.detected_ns - 30 * kNanosPerSecond;
   Signature& sig = pm.signature;
   sig.use_case = inc.use_case;
   sig.layers = TopValues(in.events, sig_from, pm.incident_end_ns,
@@ -171,7 +187,7 @@ Postmortem DraftPostmortem(const DraftInputs& in) {
     if (c.at_ns <= inc.opened_at_ns && (pm.release.empty() || c.to == pm.release)) change = &c;
   }
   if (change) {
-    sig.release_change = (change->from.empty() ? "?" : change->from) + " → " + change->to;
+    sig.release_change = change->from.empty() ? change->to : change->from + " → " + change->to;
     if (pm.release.empty()) pm.release = change->to;
   }
   if (in.diagnosis) pm.diagnosis = in.diagnosis->summary;
@@ -179,18 +195,21 @@ Postmortem DraftPostmortem(const DraftInputs& in) {
   // Timeline.
   if (change) {
     pm.timeline.push_back({change->at_ns, "release_change", change->actor,
-                           "promoted " + sig.release_change +
+                           (change->from.empty() ? "first active release " : "promoted ") +
+                               sig.release_change +
                                (change->detail.empty() ? "" : " (" + change->detail + ")")});
   }
   if (anomaly.found) {
     pm.timeline.push_back({anomaly.at_ns, "first_anomaly", "vigil",
-                           "first anomalous 10 s window: " + anomaly.layer + " error rate " +
-                               Pct(anomaly.rate) + " (baseline " + Pct(anomaly.baseline) + ")"});
+                           "first anomalous " + FormatDuration(anomaly.bucket_ns) +
+                               " window: " + anomaly.layer + " error rate " + Pct(anomaly.rate) +
+                               " (baseline " + Pct(anomaly.baseline) + ")"});
   }
   for (const TimelineEntry& e : inc.timeline) {
     std::string summary = e.summary;
     json d = json::parse(e.detail_json, nullptr, false);
-    if (e.kind == "action" && d.is_object() && d.contains("duration_ms")) {
+    if (e.kind == "action" && d.is_object() && d.contains("duration_ms") &&
+        summary.find(" in ") == std::string::npos) {
       summary +=
           " (" + FormatElapsed(static_cast<int64_t>(d.value("duration_ms", 0.0) * 1e6)) + ")";
     }
@@ -251,11 +270,11 @@ Postmortem DraftPostmortem(const DraftInputs& in) {
                         : "Open: name the gate check that should have blocked this change.";
     } else if (key == "observability") {
       if (anomaly.found) {
-        q.answer = "The first anomalous 10 s window began at " + FormatRfc3339(anomaly.at_ns) +
-                   " (" + anomaly.layer + " error rate " + Pct(anomaly.rate) + " vs baseline " +
-                   Pct(anomaly.baseline) + "); " +
-                   (first_rule.empty() ? "detection" : "rule " + first_rule) + " fired at " +
-                   FormatRfc3339(pm.detected_ns) + ", " +
+        q.answer = "The first anomalous " + FormatDuration(anomaly.bucket_ns) +
+                   " window began at " + FormatRfc3339(anomaly.at_ns) + " (" + anomaly.layer +
+                   " error rate " + Pct(anomaly.rate) + " vs baseline " + Pct(anomaly.baseline) +
+                   "); " + (first_rule.empty() ? "detection" : "rule " + first_rule) +
+                   " fired at " + FormatRfc3339(pm.detected_ns) + ", " +
                    FormatElapsed(pm.detected_ns - anomaly.at_ns) + " later (detection target " +
                    FormatElapsed(in.targets.detection_ns) + ").";
         if (rule) {

@@ -44,13 +44,13 @@ struct AnomalyStart {
   int64_t at_ns = 0;
   double rate = 0, baseline = 0, threshold = 0;
   std::string layer;
+  int64_t bucket_ns = 0;
 };
 
-constexpr int64_t kAnomalyBucketNs = 10LL * 1'000'000'000;
-
-// The first window of the contiguous run of anomalous 10 s buckets that ends at detection:
-// a bucket is anomalous when its error rate on `layer` exceeds `threshold` (the firing rule's
-// absolute error-rate threshold when it has one, else max(2 × baseline, baseline + 5 points)).
+// The first window of the contiguous run of anomalous buckets that ends at detection. Buckets
+// are as wide as ~20 events of the layer at its average rate (1 s – 60 s). A bucket is anomalous
+// when its error rate on `layer` exceeds `threshold` (the firing rule's absolute error-rate
+// threshold when it has one, else max(2 × baseline, baseline + 5 points)).
 AnomalyStart FindAnomalyStart(const std::vector<Event>& events, Layer layer, int64_t detected_ns,
                               std::optional<double> rule_threshold);
 

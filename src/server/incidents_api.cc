@@ -178,6 +178,7 @@ void IncidentsApi::Open(HttpRequest& req, Responder respond) {
   }
   Result<int64_t> id = service->Open(*use_case, scope, sev, *title, p->name);
   if (!id.ok()) return respond(StatusResponse(id.status()));
+  if (opened_hook_) opened_hook_(*id, *use_case);
   HttpResponse r;
   r.status = 201;
   r.body = json{{"id", *id}}.dump();

@@ -6,6 +6,7 @@
 // tenants need a "*" token.
 
 #include <atomic>
+#include <functional>
 
 #include "auth/auth.h"
 #include "incidents/incident_service.h"
@@ -19,6 +20,10 @@ class IncidentsApi {
   IncidentsApi(const Authenticator& auth, const std::atomic<IncidentService*>& service,
                const std::atomic<EventStore*>& store, const Clock& clock)
       : auth_(auth), service_(service), store_(store), clock_(clock) {}
+  // Called after a person opened an incident (similar incidents, gate overrides); before serving.
+  void SetOpenedHook(std::function<void(int64_t id, const std::string& use_case)> hook) {
+    opened_hook_ = std::move(hook);
+  }
   void List(HttpRequest& req, Responder respond);
   void Get(HttpRequest& req, Responder respond);
   void Open(HttpRequest& req, Responder respond);
@@ -36,6 +41,7 @@ class IncidentsApi {
   // non-ok result means the request was answered.
   Result<Incident> Find(const HttpRequest& req, Role role, Responder& respond,
                         const Principal** principal, IncidentService** service);
+  std::function<void(int64_t, const std::string&)> opened_hook_;
   const Authenticator& auth_;
   const std::atomic<IncidentService*>& service_;
   const std::atomic<EventStore*>& store_;

@@ -1,5 +1,7 @@
 #include "server/releases_api.h"
 
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/time_range.h"
@@ -7,6 +9,7 @@
 #include "release/release_json.h"
 #include "server/api_util.h"
 #include "server/json_body.h"
+#include "server/postmortems_api.h"
 
 namespace vigil {
 namespace {
@@ -172,8 +175,51 @@ void ReleasesApi::Promote(HttpRequest& req, Responder respond) {
   }
   Result<std::string> reason = JsonStringField(*body, "reason", false);
   if (!reason.ok()) return respond(StatusResponse(reason.status()));
+  bool override_gate = false;
+  if (body->contains("override")) {
+    if (!(*body)["override"].is_boolean()) {
+      return respond(StatusResponse(Status::InvalidArgument("must be true or false", "override")));
+    }
+    override_gate = (*body)["override"].get<bool>();
+  }
+  const std::string use_case = UseCaseParam(req);
+  const std::string version(req.PathParam("version"));
+  LearningLoop* gate = learning_ ? learning_->load() : nullptr;
+  if (gate == nullptr && learning_ != nullptr) {
+    return respond(ErrorResponse(503, "not_ready", "the store is still opening; retry shortly"));
+  }
+  std::optional<GateReport> overridden;
+  if (gate != nullptr) {
+    Result<GateReport> report = gate->CheckGate(use_case, version, percent.has_value());
+    if (!report.ok()) return respond(StatusResponse(report.status()));
+    if (!report->passed()) {
+      std::string failed;
+      for (const std::string& c : report->FailedChecks())
+        failed += (failed.empty() ? "" : "; ") + c;
+      if (!override_gate) {
+        json error = {{"code", "gate_failed"},
+                      {"message", "the release gate refused " + use_case + " " + version + ": " +
+                                      failed + " (an admin may override with a reason)"}};
+        return respond(JsonReply({{"error", error}, {"gate", GateReportJson(*report)}}, 409));
+      }
+      if (!p->Has(Role::kAdmin)) {
+        return respond(
+            ErrorResponse(403, "forbidden", "overriding a failing gate needs the admin role"));
+      }
+      if (reason->empty()) {
+        return respond(StatusResponse(
+            Status::InvalidArgument("is required to override a failing gate", "reason")));
+      }
+      overridden = *report;
+    }
+  }
   Result<ActResult> result = registry->Promote(
-      UseCaseParam(req), std::string(req.PathParam("version")), percent, p->name, *reason);
+      use_case, version, percent, p->name, overridden ? "gate overridden: " + *reason : *reason);
+  if (result.ok() && overridden) {
+    Status st = gate->RecordOverride(*overridden, p->name, *reason);
+    if (!st.ok())
+      spdlog::error("gate override of {} {} not recorded: {}", use_case, version, st.ToString());
+  }
   RespondAct(respond, result);
 }
 

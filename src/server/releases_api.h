@@ -4,7 +4,10 @@
 //   GET  /v1/releases/{use_case}/{version}            one release (read)
 //   GET  /v1/releases/{use_case}/rollback_check[?to=] would a rollback be allowed? (read)
 //   POST /v1/releases/{use_case}                      create (role of release_control.roles.create)
-//   POST /v1/releases/{use_case}/{version}/promote    {canary_percent?, reason?} (promote)
+//   POST /v1/releases/{use_case}/{version}/promote    {canary_percent?, reason?, override?}
+//        (promote) — runs the release gate first: a failing gate answers 409 with the report,
+//        unless an admin sends override: true with a reason (audited as gate.override and
+//        noted on the use case's next incident)
 //   POST /v1/releases/{use_case}/{version}/retire     {reason?} (retire)
 //   POST /v1/releases/{use_case}/rollback             {to?, reason?} (rollback)
 //   GET|POST|DELETE /v1/freeze                        {use_case?, reason, until?} (freeze)
@@ -23,6 +26,7 @@
 #include "config/config.h"
 #include "release/release_registry.h"
 #include "server/http/http_types.h"
+#include "server/learning.h"
 
 namespace vigil {
 
@@ -33,6 +37,8 @@ class ReleasesApi {
               ReleaseControlConfig settings)
       : auth_(auth), registry_(registry), audit_(audit), clock_(clock), settings_(settings) {}
   void SetSettings(const ReleaseControlConfig& settings);
+  // The gate promotions must pass (before serving).
+  void SetGate(const std::atomic<LearningLoop*>* loop) { learning_ = loop; }
 
   void History(HttpRequest& req, Responder respond);
   void Show(HttpRequest& req, Responder respond);
@@ -55,6 +61,7 @@ class ReleasesApi {
   ReleaseRegistry* Prepare(const HttpRequest& req, const std::string& act, Responder& respond,
                            const Principal** principal);
   const Authenticator& auth_;
+  const std::atomic<LearningLoop*>* learning_ = nullptr;
   const std::atomic<ReleaseRegistry*>& registry_;
   const std::atomic<AuditLog*>& audit_;
   const Clock& clock_;

@@ -75,6 +75,8 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   routes_api_ = std::make_unique<RoutesApi>(auth_, route_hub_, ready_, metrics_);
   drills_api_ = std::make_unique<DrillsApi>(auth_, drills_ready_);
   evals_api_ = std::make_unique<EvalsApi>(auth_, evals_ready_);
+  postmortems_api_ = std::make_unique<PostmortemsApi>(auth_, learning_ready_, clock_);
+  releases_api_->SetGate(&learning_ready_);
   alerting_ = std::make_unique<AlertingRuntime>(config_.alerting, clock_, metrics_);
   alerts_api_ = std::make_unique<AlertsApi>(auth_, *alerting_);
   incidents_api_ =
@@ -233,6 +235,7 @@ void VigilServer::RegisterRoutes() {
               [this](HttpRequest& req, Responder respond) {
                 incidents_api_->CheckStep(req, std::move(respond));
               });
+  RegisterLearningRoutes();
 }
 
 Status VigilServer::Start() {
@@ -382,6 +385,7 @@ void VigilServer::OpenStores() {
   }
   evals_ = std::move(evals).value();
   evals_ready_.store(evals_.get());
+  if (!OpenLearning()) return;
   dispatcher_->Start();
   notifier_->Start();
   pipeline_->Start();
@@ -450,6 +454,10 @@ Status VigilServer::Reload(const std::string& actor, std::vector<std::string>* a
     incidents_->SetRunbook(loaded.config.runbook);
     done.push_back("runbook");
   }
+  if (LearningLoop* learning = learning_ready_.load()) {
+    learning->SetGates(loaded.config.gates);
+    done.push_back("gates");
+  }
   if (ReleaseRegistry* registry = releases_ready_.load()) {
     registry->SetSettings(loaded.config.release_control);
     std::vector<std::string> notes;
@@ -465,7 +473,7 @@ Status VigilServer::Reload(const std::string& actor, std::vector<std::string>* a
     Status st =
         audit->Record({0, 0, actor, "config.reload", options_.config_path, "null",
                        "{\"rules\":" + std::to_string(loaded.config.alerting.rules.size()) + "}",
-                       "applied: alerting, release_control, new releases"});
+                       "applied: alerting, release_control, runbook, gates, new releases"});
     if (!st.ok()) spdlog::error("audit: {}", st.ToString());
   }
   spdlog::info("config reloaded from {}: {} rules", options_.config_path,
@@ -493,6 +501,7 @@ void VigilServer::HandleTransition(const AlertTransition& t, const RuleSpec& rul
                        std::to_string(t.alert.evidence.value) + " (" + t.alert.evidence.threshold +
                        "); running " + std::string(TierName(rule.tier)) + " actions.";
     if (d.ok() && !d->summary.empty()) text += " Diagnosis: " + d->summary + ".";
+    if (learning_) text += learning_->OnIncidentOpened(opened, use_case, d.ok() ? &*d : nullptr);
     Status st = incidents_->AddUpdate(opened, text, "vigil");
     if (!st.ok()) spdlog::warn("incidents: {}", st.ToString());
   }

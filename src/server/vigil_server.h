@@ -38,6 +38,8 @@
 #include "server/events_api.h"
 #include "server/http/http_server.h"
 #include "server/incidents_api.h"
+#include "server/learning.h"
+#include "server/postmortems_api.h"
 #include "server/read_api.h"
 #include "server/releases_api.h"
 #include "server/router.h"
@@ -78,6 +80,9 @@ class VigilServer {
  private:
   VigilServer(Config config, ServeOptions options, const Clock& clock, Authenticator auth);
   void RegisterRoutes();
+  // Postmortem, knowledge-base and gate routes; the learning loop (vigil_server_learning.cc).
+  void RegisterLearningRoutes();
+  bool OpenLearning();
   void OpenStores();
   // Audit log, release registry (bootstrapped from the config) and its wiring; false on failure.
   bool OpenReleases();
@@ -115,6 +120,9 @@ class VigilServer {
   std::unique_ptr<EvalStore> evals_;
   std::atomic<EvalStore*> evals_ready_{nullptr};
   std::unique_ptr<EvalsApi> evals_api_;
+  std::unique_ptr<LearningLoop> learning_;
+  std::atomic<LearningLoop*> learning_ready_{nullptr};
+  std::unique_ptr<PostmortemsApi> postmortems_api_;
   std::unique_ptr<OutboxNotifier> notifier_;
   std::unique_ptr<ActionDispatcher> dispatcher_;
   std::unique_ptr<IncidentService> incidents_;
