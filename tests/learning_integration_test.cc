@@ -358,6 +358,25 @@ TEST_F(LearningTest, PromoteRunsTheGateAndAnOverrideIsAuditedAndNoted) {
   }
   EXPECT_TRUE(noted) << full["timeline"].dump(2);
 
+  // `vigil postmortem edit` round-trips the YAML through $EDITOR (here a sed script).
+  Cli draft =
+      Vigil("postmortem draft " + std::to_string(incident["id"].get<int64_t>()) + " --json");
+  ASSERT_EQ(draft.exit, 0) << draft.out;
+  const std::string pm_id = std::to_string(json::parse(draft.out)["id"].get<int64_t>());
+  std::ofstream(dir_.File("add.yaml")) << R"(
+reinforcements:
+  - { kind: test, ref: tool-permission, owner: maria, due: "2099-01-01" }
+)";
+  ASSERT_EQ(Vigil("postmortem edit " + pm_id + " --file " + dir_.File("add.yaml")).exit, 0);
+  Cli edited = Vigil("postmortem edit " + pm_id + " --json",
+                     "admin-s EDITOR='sed -i s/owner:.*maria.*/owner:\\ \\\"li\\\"/'");
+  ASSERT_EQ(edited.exit, 0) << edited.out;
+  EXPECT_EQ(json::parse(edited.out)["reinforcements"][0]["owner"], "li") << edited.out;
+  Cli yaml = Vigil("postmortem export " + pm_id + " --format yaml");
+  EXPECT_NE(yaml.out.find("owner: \"li\""), std::string::npos) << yaml.out;
+  Cli bad = Vigil("postmortem edit " + pm_id + " --file " + dir_.File("missing.yaml"));
+  EXPECT_EQ(bad.exit, 2);
+
   // With a passing eval run (and no open P2 gate in the template) the gate passes.
   ASSERT_EQ(Send("POST", "/v1/evals",
                  {{"suite", "refund-golden"},
