@@ -1,7 +1,8 @@
-// vigil config check FILE [--json]
+// vigil config check FILE [--json] · config reload (the running server re-reads its file)
 
 #include <iostream>
 
+#include "cli/api_client.h"
 #include "cli/commands.h"
 #include "common/text.h"
 #include "config/config.h"
@@ -53,6 +54,23 @@ void RegisterConfig(CLI::App& app, int& exit_code) {
       std::cerr << loaded.problems.size() << " problem(s) in " << *file << "\n";
     }
     exit_code = loaded.ok() ? kExitOk : kExitCheckFailed;
+  });
+
+  auto client = std::make_shared<ClientFlags>();
+  CLI::App* reload = config->add_subcommand(
+      "reload",
+      "Make the running server re-read its config file (admin; a file with problems changes "
+      "nothing and its problems are printed)");
+  AddClientFlags(reload, *client);
+  reload->callback([client, &exit_code] {
+    exit_code = PrintReply(ApiClient(*client).Post("/v1/admin/reload", "{}"), client->json,
+                           [](const nlohmann::json& r) {
+                             std::cout << "reloaded; applied:";
+                             for (const auto& a : r["applied"]) {
+                               std::cout << "\n  " << a.get<std::string>();
+                             }
+                             std::cout << "\n";
+                           });
   });
 }
 

@@ -158,7 +158,8 @@ Postmortem DraftPostmortem(const DraftInputs& in) {
   Layer layer = Layer::kTask;
   if (rule) {
     if (rule->layer) layer = *rule->layer;
-    if (rule->signal == Signal::kErrorRate && !rule->threshold.relative) {
+    // Burn-rate rules have no per-window threshold: the baseline decides what is anomalous.
+    if (!rule->slo && rule->signal == Signal::kErrorRate && !rule->threshold.relative) {
       abs_threshold = rule->threshold.value;
     }
   }
@@ -254,8 +255,9 @@ Postmortem DraftPostmortem(const DraftInputs& in) {
     if (key == "trigger") {
       std::string a;
       if (change) {
-        a += "Release " + change->to + " was promoted from " +
-             (change->from.empty() ? "?" : change->from) + " at " + FormatRfc3339(change->at_ns) +
+        a += "Release " + change->to +
+             (change->from.empty() ? " became active" : " was promoted from " + change->from) +
+             " at " + FormatRfc3339(change->at_ns) +
              " by " + change->actor + ", " + FormatElapsed(inc.opened_at_ns - change->at_ns) +
              " before the incident opened. ";
       }
