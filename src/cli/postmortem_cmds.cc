@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -382,12 +383,16 @@ void RegisterPostmortems(CLI::App& app, int& exit_code) {
         if (!r.value("configured", false)) {
           std::printf("no gates configured: nothing to check\n");
         }
+        int width = 10;
         for (const json& c : r["checks"]) {
-          std::printf("%-5s %-50s %s\n",
+          width = std::max(width, static_cast<int>(c.value("check", "").size()));
+        }
+        for (const json& c : r["checks"]) {
+          std::printf("%-5s %-*s  %s\n",
                       c.value("result", "") == "pass"   ? "PASS"
                       : c.value("result", "") == "fail" ? "FAIL"
                                                         : "SKIP",
-                      c.value("check", "").c_str(), c.value("reason", "").c_str());
+                      width, c.value("check", "").c_str(), c.value("reason", "").c_str());
         }
         std::printf("gate %s for %s %s\n", r.value("passed", false) ? "PASSED" : "FAILED",
                     args->use_case.c_str(), args->release.c_str());

@@ -132,7 +132,10 @@ Diagnosis Diagnose(const std::vector<RollupRow>& window, const std::vector<Rollu
   if (lead == nullptr && !d.findings.empty()) lead = &d.findings[0];
   if (lead != nullptr && d.task_excess > 0) {
     text += lead->layer == "task" ? "" : lead->layer + " ";
-    text += lead->dimension == "error_class" ? "" : lead->dimension + " ";
+    // "tool issue_refund", not "tool tool issue_refund".
+    if (lead->dimension != "error_class" && lead->dimension != lead->layer) {
+      text += lead->dimension + " ";
+    }
     text += lead->value;
     if (!lead->error_class.empty() && lead->dimension != "error_class")
       text += " " + lead->error_class;

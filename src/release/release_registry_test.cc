@@ -284,7 +284,7 @@ TEST_F(ReleaseRegistryTest, StateAndAuditSurviveARestart) {
 
 TEST_F(ReleaseRegistryTest, RouteControlActsForTheActionMap) {
   BootstrapRefundBot();
-  ReleaseRouteControl control(*registry_);
+  ReleaseRouteControl control(*registry_, clock_);
   auto rolled = control.Rollback({"refund-bot", "error spike", "alert:r"});
   ASSERT_TRUE(rolled.ok());
   EXPECT_NE(rolled->find("rolled back from v2 to v1"), std::string::npos) << *rolled;
@@ -294,6 +294,23 @@ TEST_F(ReleaseRegistryTest, RouteControlActsForTheActionMap) {
   auto degraded = control.Degrade({"refund-bot", "latency", "alert:l"});
   ASSERT_TRUE(degraded.ok()) << degraded.status().ToString();
   EXPECT_EQ(registry_->Route("refund-bot")->mode, RouteMode::kDegraded);
+}
+
+TEST_F(ReleaseRegistryTest, AutomatedRollbacksDoNotCascade) {
+  BootstrapRefundBot();
+  ReleaseRouteControl control(*registry_, clock_);
+  ASSERT_TRUE(control.Rollback({"refund-bot", "task errors", "alert:a"}).ok());
+  clock_.Advance(2'000'000'000);
+  // A second rule on the same failure: a no-op that says why, the route stays on v1.
+  auto second = control.Rollback({"refund-bot", "slo burn", "alert:b"});
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(second->find("already rolled back from v2 to v1"), std::string::npos) << *second;
+  EXPECT_EQ(registry_->Route("refund-bot")->active->config.version, "v1");
+  // Once a person moved the route on, the next automated rollback acts again.
+  ASSERT_TRUE(registry_->Promote("refund-bot", "v2", std::nullopt, "maria", "fixed").ok());
+  auto third = control.Rollback({"refund-bot", "task errors", "alert:a"});
+  ASSERT_TRUE(third.ok());
+  EXPECT_NE(third->find("rolled back from v2 to v1 in"), std::string::npos) << *third;
 }
 
 }  // namespace

@@ -15,7 +15,22 @@ Result<std::string> Describe(Result<ActResult> result) {
 }  // namespace
 
 Result<std::string> ReleaseRouteControl::Rollback(const ActionRequest& r) {
-  return Describe(registry_.Rollback(r.use_case, std::nullopt, r.actor, r.reason));
+  std::lock_guard<std::mutex> lock(mu_);  // one automated rollback decision at a time
+  const int64_t now = clock_.NowNanos();
+  auto it = last_.find(r.use_case);
+  if (it != last_.end() && now - it->second.at_ns < cooldown_ns_) {
+    Result<RouteState> route = registry_.Route(r.use_case);
+    if (route.ok() && route->active && route->active->config.version == it->second.to) {
+      return fmt::format(
+          "already rolled back from {} to {} {:.1f} s ago by {}; not rolling back further "
+          "(automated rollbacks do not cascade)",
+          it->second.from, it->second.to, static_cast<double>(now - it->second.at_ns) / 1e9,
+          it->second.actor);
+    }
+  }
+  Result<ActResult> result = registry_.Rollback(r.use_case, std::nullopt, r.actor, r.reason);
+  if (result.ok() && result->changed) last_[r.use_case] = {now, result->from, result->to, r.actor};
+  return Describe(std::move(result));
 }
 
 Result<std::string> ReleaseRouteControl::Degrade(const ActionRequest& r) {

@@ -426,7 +426,7 @@ bool VigilServer::OpenReleases() {
                                 c.actor);
     }
   });
-  route_control_ = std::make_unique<ReleaseRouteControl>(*releases_);
+  route_control_ = std::make_unique<ReleaseRouteControl>(*releases_, clock_);
   audit_ready_.store(audit_.get());
   releases_ready_.store(releases_.get());
   return true;
