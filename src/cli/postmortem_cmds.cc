@@ -337,7 +337,7 @@ void RegisterPostmortems(CLI::App& app, int& exit_code) {
           [](const json& r) {
             if (r["hits"].empty()) std::printf("no postmortem matches\n");
             for (const json& h : r["hits"]) {
-              std::printf("postmortem %lld (incident %lld, %s, %s) score %.2f — %s\n  %s\n",
+              std::printf("postmortem %lld (incident %lld, %s, %s) score %.3g — %s\n  %s\n",
                           static_cast<long long>(h.value("postmortem_id", 0)),
                           static_cast<long long>(h.value("incident_id", 0)),
                           h.value("use_case", "").c_str(), h.value("status", "").c_str(),

@@ -279,7 +279,10 @@ Postmortem DraftPostmortem(const DraftInputs& in) {
                    " fired at " + FormatRfc3339(pm.detected_ns) + ", " +
                    FormatElapsed(pm.detected_ns - anomaly.at_ns) + " later (detection target " +
                    FormatElapsed(in.targets.detection_ns) + ").";
-        if (rule) {
+        if (rule && rule->slo) {
+          q.answer += " A burn-rate rule fires once the error budget burns fast over both windows"
+                      " of a pair; its shortest window and min_samples bound how early.";
+        } else if (rule) {
           q.answer +=
               " The rule's window (" + FormatDuration(rule->window_ns) + ")" +
               (rule->for_ns ? ", its for (" + FormatDuration(rule->for_ns) + ")" : "") +

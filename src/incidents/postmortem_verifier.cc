@@ -45,9 +45,10 @@ Verification VerifyRule(const Postmortem& pm, const Reinforcement& r, Postmortem
   }
   const size_t stored = events->size();
   BacktestResult bt = Backtest(*rule, std::move(*events), from, to, env.EvaluationIntervalNs());
-  const std::string replay = " (replayed " + std::to_string(bt.events) + " of " +
-                             std::to_string(stored) + " stored events from " + FormatRfc3339(from) +
-                             " to " + FormatRfc3339(to) + ")";
+  const std::string replay =
+      " (" + std::string(bt.fired ? "fired after replaying " : "replayed ") +
+      std::to_string(bt.events) + " of the " + std::to_string(stored) + " events stored from " +
+      FormatRfc3339(from) + " to " + FormatRfc3339(to) + ")";
   if (!bt.fired) {
     v.reason = "rule " + r.ref + " would not have fired on the incident's events" + replay;
     return v;
