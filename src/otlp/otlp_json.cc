@@ -49,7 +49,8 @@ Result<uint64_t> Unsigned(const json& obj, const char* camel, const char* snake,
   const json* v = Member(obj, camel, snake);
   if (!v) return uint64_t{0};
   if (v->is_number_unsigned()) return v->get<uint64_t>();
-  if (v->is_number_integer() && v->get<int64_t>() >= 0) return static_cast<uint64_t>(v->get<int64_t>());
+  if (v->is_number_integer() && v->get<int64_t>() >= 0)
+    return static_cast<uint64_t>(v->get<int64_t>());
   if (v->is_string()) {
     const std::string& s = v->get_ref<const std::string&>();
     if (!s.empty() && s.size() <= 20 && s.find_first_not_of("0123456789") == std::string::npos) {
@@ -299,9 +300,8 @@ Result<OtlpTraceRequest> DecodeOtlpJson(std::string_view text) {
         if (*spans) {
           for (size_t i = 0; i < (*spans)->size(); ++i) {
             scope.spans.emplace_back();
-            VIGIL_RETURN_IF_ERROR(DecodeSpan((**spans)[i],
-                                             spath + ".spans[" + std::to_string(i) + "]",
-                                             scope.spans.back()));
+            VIGIL_RETURN_IF_ERROR(DecodeSpan(
+                (**spans)[i], spath + ".spans[" + std::to_string(i) + "]", scope.spans.back()));
           }
         }
         out.scopes.push_back(std::move(scope));

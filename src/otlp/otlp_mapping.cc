@@ -82,11 +82,16 @@ std::string Detail(const std::string& raw) {
 }
 
 bool LayerFromName(const std::string& name, Layer& layer) {
-  if (name == "task") layer = Layer::kTask;
-  else if (name == "inference") layer = Layer::kInference;
-  else if (name == "tool") layer = Layer::kTool;
-  else if (name == "business") layer = Layer::kBusiness;
-  else return false;
+  if (name == "task")
+    layer = Layer::kTask;
+  else if (name == "inference")
+    layer = Layer::kInference;
+  else if (name == "tool")
+    layer = Layer::kTool;
+  else if (name == "business")
+    layer = Layer::kBusiness;
+  else
+    return false;
   return true;
 }
 
@@ -110,7 +115,8 @@ std::string MapErrorType(const std::string& raw, Layer layer) {
              has("unauthenticated") || has("unauthorized") || has("access_denied") ||
              has("accessdenied")) {
     cls = "permission_denied";
-  } else if ((lower.size() == 3 && lower[0] == '5' && std::isdigit(static_cast<unsigned char>(lower[1])) &&
+  } else if ((lower.size() == 3 && lower[0] == '5' &&
+              std::isdigit(static_cast<unsigned char>(lower[1])) &&
               std::isdigit(static_cast<unsigned char>(lower[2]))) ||
              has("internalserver") || has("internal_server") || has("unavailable") ||
              has("bad_gateway") || has("badgateway") || has("overloaded")) {
@@ -135,8 +141,8 @@ OtlpMapped MapOtlpToEvents(const OtlpTraceRequest& request, const OtlpMapContext
     for (const OtlpScopeSpans& ss : rs.scopes) {
       for (const OtlpSpan& span : ss.spans) {
         const Scope a{span.attributes, rs.resource_attributes};
-        const std::string who = "span " + (span.span_id.empty() ? "?" : span.span_id) + " (" +
-                                span.name + ")";
+        const std::string who =
+            "span " + (span.span_id.empty() ? "?" : span.span_id) + " (" + span.name + ")";
         auto reject = [&](const std::string& field, const std::string& why) {
           out.rejections.push_back(who + ": " + field + ": " + why);
         };

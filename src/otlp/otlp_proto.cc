@@ -21,7 +21,8 @@ struct Field {
 
 class Reader {
  public:
-  Reader(std::string_view data, const char* what) : p_(data.data()), end_(p_ + data.size()), what_(what) {}
+  Reader(std::string_view data, const char* what)
+      : p_(data.data()), end_(p_ + data.size()), what_(what) {}
 
   // False at the end; an error for malformed input.
   Result<bool> Next(Field& f) {
@@ -51,7 +52,8 @@ class Reader {
       case kLen: {
         uint64_t len = 0;
         VIGIL_RETURN_IF_ERROR(Varint(len));
-        if (len > static_cast<uint64_t>(end_ - p_)) return Error("length past the end of the input");
+        if (len > static_cast<uint64_t>(end_ - p_))
+          return Error("length past the end of the input");
         f.bytes = std::string_view(p_, len);
         p_ += len;
         return true;
@@ -92,8 +94,8 @@ Status Expect(const Field& f, uint32_t wire, const char* message_name) {
 Result<std::string> Utf8(const Field& f, const char* message_name) {
   VIGIL_RETURN_IF_ERROR(Expect(f, kLen, message_name));
   if (!IsValidUtf8(f.bytes)) {
-    return Status::InvalidArgument(std::string("invalid protobuf in ") + message_name +
-                                   ": field " + std::to_string(f.number) + " is not UTF-8");
+    return Status::InvalidArgument(std::string("invalid protobuf in ") + message_name + ": field " +
+                                   std::to_string(f.number) + " is not UTF-8");
   }
   return std::string(f.bytes);
 }
@@ -112,7 +114,8 @@ std::string Hex(std::string_view bytes) {
 Status DecodeKeyValue(std::string_view data, OtlpKeyValue& out, int depth);
 
 Status DecodeAnyValue(std::string_view data, OtlpValue& out, int depth) {
-  if (depth > kMaxDepth) return Status::InvalidArgument("invalid protobuf: AnyValue nested deeper than 32");
+  if (depth > kMaxDepth)
+    return Status::InvalidArgument("invalid protobuf: AnyValue nested deeper than 32");
   Reader r(data, "AnyValue");
   Field f;
   while (true) {

@@ -9,49 +9,12 @@
 #include "otlp/otlp_json.h"
 #include "otlp/otlp_mapping.h"
 #include "otlp/otlp_proto.h"
+#include "otlp/testing/pb_writer.h"
 
 namespace vigil {
 namespace {
 
-// --- a minimal protobuf writer ----------------------------------------------------------
-struct Pb {
-  std::string bytes;
-  Pb& Varint(uint64_t v) {
-    while (v >= 0x80) {
-      bytes += static_cast<char>((v & 0x7f) | 0x80);
-      v >>= 7;
-    }
-    bytes += static_cast<char>(v);
-    return *this;
-  }
-  Pb& Tag(uint32_t field, uint32_t wire) { return Varint((field << 3) | wire); }
-  Pb& Int(uint32_t field, uint64_t v) { return Tag(field, 0).Varint(v); }
-  Pb& Fixed64(uint32_t field, uint64_t v) {
-    Tag(field, 1);
-    char buf[8];
-    std::memcpy(buf, &v, 8);
-    bytes.append(buf, 8);
-    return *this;
-  }
-  Pb& Double(uint32_t field, double d) {
-    uint64_t v;
-    std::memcpy(&v, &d, 8);
-    return Fixed64(field, v);
-  }
-  Pb& Fixed32(uint32_t field, uint32_t v) {
-    Tag(field, 5);
-    char buf[4];
-    std::memcpy(buf, &v, 4);
-    bytes.append(buf, 4);
-    return *this;
-  }
-  Pb& Bytes(uint32_t field, std::string_view b) {
-    Tag(field, 2).Varint(b.size());
-    bytes.append(b);
-    return *this;
-  }
-  Pb& Msg(uint32_t field, const Pb& m) { return Bytes(field, m.bytes); }
-};
+using testing_pb::Pb;
 
 Pb Str(const std::string& s) { return Pb().Bytes(1, s); }  // AnyValue{string_value}
 Pb Kv(const std::string& key, const Pb& value) { return Pb().Bytes(1, key).Msg(2, value); }
@@ -87,25 +50,25 @@ std::string AgentTrace() {
                     {KvStr("gen_ai.operation.name", "invoke_agent"),
                      KvStr("gen_ai.conversation.id", "conv-9")},
                     2));
-  scope.Msg(2, Span(chat1, root, "chat m-large", kStart + 1'000'000, kStart + 801'000'000,
-                    {KvStr("gen_ai.operation.name", "chat"),
-                     KvStr("gen_ai.request.model", "m-large"),
-                     KvStr("gen_ai.response.model", "m-large-2025"),
-                     KvInt("gen_ai.usage.input_tokens", 1200),
-                     KvInt("gen_ai.usage.output_tokens", 300)}));
-  scope.Msg(2, Span(chat2, root, "chat m-large", kStart + 900'000'000, kStart + 1'500'000'000,
-                    {KvStr("gen_ai.operation.name", "chat"),
-                     KvStr("gen_ai.request.model", "m-large"),
-                     KvInt("gen_ai.usage.prompt_tokens", 800),
-                     KvInt("gen_ai.usage.completion_tokens", 100),
-                     Kv("gen_ai.response.finish_reasons",
-                        Pb().Msg(5, Pb().Msg(1, Str("stop")).Msg(1, Str("content_filter"))))}));
-  scope.Msg(2, Span(tool, root, "execute_tool issue_refund", kStart + 1'600'000'000,
-                    kStart + 1'700'000'000,
-                    {KvStr("gen_ai.operation.name", "execute_tool"),
-                     KvStr("gen_ai.tool.name", "issue_refund"),
-                     KvStr("error.type", "permission_denied")},
-                    2));
+  scope.Msg(
+      2,
+      Span(chat1, root, "chat m-large", kStart + 1'000'000, kStart + 801'000'000,
+           {KvStr("gen_ai.operation.name", "chat"), KvStr("gen_ai.request.model", "m-large"),
+            KvStr("gen_ai.response.model", "m-large-2025"),
+            KvInt("gen_ai.usage.input_tokens", 1200), KvInt("gen_ai.usage.output_tokens", 300)}));
+  scope.Msg(
+      2,
+      Span(chat2, root, "chat m-large", kStart + 900'000'000, kStart + 1'500'000'000,
+           {KvStr("gen_ai.operation.name", "chat"), KvStr("gen_ai.request.model", "m-large"),
+            KvInt("gen_ai.usage.prompt_tokens", 800), KvInt("gen_ai.usage.completion_tokens", 100),
+            Kv("gen_ai.response.finish_reasons",
+               Pb().Msg(5, Pb().Msg(1, Str("stop")).Msg(1, Str("content_filter"))))}));
+  scope.Msg(
+      2,
+      Span(tool, root, "execute_tool issue_refund", kStart + 1'600'000'000, kStart + 1'700'000'000,
+           {KvStr("gen_ai.operation.name", "execute_tool"),
+            KvStr("gen_ai.tool.name", "issue_refund"), KvStr("error.type", "permission_denied")},
+           2));
   Pb rs;
   rs.Msg(1, resource).Msg(2, scope);
   return Pb().Msg(1, rs).bytes;
@@ -138,12 +101,12 @@ TEST(OtlpProtoTest, DecodesAnAgentTrace) {
 TEST(OtlpProtoTest, EveryAnyValueKindAndNesting) {
   Pb kvlist;
   kvlist.Msg(1, KvStr("inner", "x")).Msg(1, Kv("deep", Pb().Msg(5, Pb().Msg(1, Pb().Int(2, 1)))));
-  Pb attrs_span = Span(Id(8, 'a'), "", "s", kStart, kStart + 1,
-                       {KvStr("s", "text"), Kv("b", Pb().Int(2, 1)), KvInt("i", -42),
-                        Kv("d", Pb().Double(4, 2.5)),
-                        Kv("a", Pb().Msg(5, Pb().Msg(1, Str("x")).Msg(1, Pb().Int(3, 7)))),
-                        Kv("k", Pb().Msg(6, kvlist)), Kv("y", Pb().Bytes(7, std::string("\x00\xff", 2))),
-                        Kv("empty", Pb())});
+  Pb attrs_span = Span(
+      Id(8, 'a'), "", "s", kStart, kStart + 1,
+      {KvStr("s", "text"), Kv("b", Pb().Int(2, 1)), KvInt("i", -42), Kv("d", Pb().Double(4, 2.5)),
+       Kv("a", Pb().Msg(5, Pb().Msg(1, Str("x")).Msg(1, Pb().Int(3, 7)))),
+       Kv("k", Pb().Msg(6, kvlist)), Kv("y", Pb().Bytes(7, std::string("\x00\xff", 2))),
+       Kv("empty", Pb())});
   // A span event, and unknown fields of every wire type, which are skipped.
   attrs_span.Msg(11, Pb().Fixed64(1, kStart).Bytes(2, "retry").Msg(3, KvInt("attempt", 2)));
   attrs_span.Int(99, 5).Fixed64(98, 1).Fixed32(97, 1).Bytes(96, "zz").Fixed32(16, 1);
@@ -184,8 +147,9 @@ TEST(OtlpProtoTest, MalformedInputIsRefusedWithAReason) {
     Result<OtlpTraceRequest> r = DecodeOtlpProto(std::string_view(good).substr(0, cut));
     EXPECT_FALSE(r.ok()) << cut;
   }
-  EXPECT_NE(DecodeOtlpProto(std::string_view(good).substr(0, 3)).status().message().find("past the end"),
-            std::string::npos);
+  EXPECT_NE(
+      DecodeOtlpProto(std::string_view(good).substr(0, 3)).status().message().find("past the end"),
+      std::string::npos);
   // A known field with the wrong wire type.
   Pb wrong;
   wrong.Msg(2, Pb().Msg(2, Pb().Int(7, 5)));  // start_time as a varint
@@ -271,16 +235,20 @@ TEST(OtlpJsonTest, WrongTypesNameThePath) {
   EXPECT_NE(error(R"({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]})")
                 .find("resourceSpans[0].scopeSpans[0].spans[0].traceId: must be hex"),
             std::string::npos);
-  EXPECT_NE(error(R"({"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "1.5"}]}]}]})")
-                .find("spans[0].startTimeUnixNano: must be a non-negative integer"),
-            std::string::npos);
-  EXPECT_NE(error(R"({"resourceSpans": [{"scopeSpans": [{"spans": [{"attributes": [{"key": "x", "value": {"intValue": "12a"}}]}]}]}]})")
-                .find("attributes[0].value.intValue: must be an integer"),
-            std::string::npos);
+  EXPECT_NE(
+      error(R"({"resourceSpans": [{"scopeSpans": [{"spans": [{"startTimeUnixNano": "1.5"}]}]}]})")
+          .find("spans[0].startTimeUnixNano: must be a non-negative integer"),
+      std::string::npos);
+  EXPECT_NE(
+      error(
+          R"({"resourceSpans": [{"scopeSpans": [{"spans": [{"attributes": [{"key": "x", "value": {"intValue": "12a"}}]}]}]}]})")
+          .find("attributes[0].value.intValue: must be an integer"),
+      std::string::npos);
   EXPECT_NE(error("{\"resourceSpans\": [").find("not valid JSON"), std::string::npos);
-  EXPECT_NE(error("{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"name\": \"\xc3\x28\"}]}]}]}")
-                .find("not valid JSON"),
-            std::string::npos);
+  EXPECT_NE(
+      error("{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"name\": \"\xc3\x28\"}]}]}]}")
+          .find("not valid JSON"),
+      std::string::npos);
   EXPECT_EQ(EncodeOtlpJsonResponse(0, ""), "{}");
   EXPECT_EQ(EncodeOtlpJsonResponse(2, "x"),
             R"({"partialSuccess":{"errorMessage":"x","rejectedSpans":"2"}})");
@@ -347,9 +315,10 @@ TEST(OtlpMappingTest, TenantsAndRejections) {
                     {KvStr("vigil.use_case", "refund-bot")}));
   scope.Msg(2, Span(Id(8, '\x06'), "", "root without service", kStart, kStart + 10, {}));
   scope.Msg(2, Span(Id(8, '\x07'), "", "old", 1000, 2000, {KvStr("vigil.use_case", "refund-bot")}));
-  scope.Msg(2, Span(Id(8, '\x08'), root, "conversion", kStart, kStart + 10,
-                    {KvStr("vigil.use_case", "refund-bot"), KvStr("vigil.business.metric", "conversion"),
-                     Kv("vigil.business.value", Pb().Double(4, 49.5)), KvStr("vigil.release", "v8")}));
+  scope.Msg(
+      2, Span(Id(8, '\x08'), root, "conversion", kStart, kStart + 10,
+              {KvStr("vigil.use_case", "refund-bot"), KvStr("vigil.business.metric", "conversion"),
+               Kv("vigil.business.value", Pb().Double(4, 49.5)), KvStr("vigil.release", "v8")}));
   Pb rs;
   rs.Msg(1, resource).Msg(2, scope);
   Result<OtlpTraceRequest> mixed = DecodeOtlpProto(Pb().Msg(1, rs).bytes);

@@ -43,6 +43,10 @@ Result<std::unique_ptr<VigilServer>> VigilServer::Create(Config config, ServeOpt
   std::string host;
   uint16_t port;
   VIGIL_RETURN_IF_ERROR(ParseListenAddress(config.server.listen, host, port));
+  if (!config.server.otlp_listen.empty()) {
+    Status otlp = ParseListenAddress(config.server.otlp_listen, host, port);
+    if (!otlp.ok()) return Status::InvalidArgument("server.otlp_listen: " + otlp.message());
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
@@ -236,6 +240,7 @@ void VigilServer::RegisterRoutes() {
                 incidents_api_->CheckStep(req, std::move(respond));
               });
   RegisterLearningRoutes();
+  RegisterOtlpRoutes();
 }
 
 Status VigilServer::Start() {
@@ -264,6 +269,7 @@ Status VigilServer::Start() {
     std::filesystem::rename(addr_file + ".tmp", addr_file);
   }
   spdlog::info("vigil listening on http://{}", address);
+  VIGIL_RETURN_IF_ERROR(StartOtlpListener());
   for (const std::string& note : config_.notes) spdlog::info("config: {}", note);
   opener_ = std::thread([this] { OpenStores(); });
   return Status::Ok();
@@ -535,6 +541,7 @@ void VigilServer::Shutdown() {
   if (dispatcher_) dispatcher_->Stop();
   if (notifier_) notifier_->Stop();
   route_hub_.Shutdown();  // answers long-poll watchers so the HTTP drain does not wait on them
+  if (otlp_http_) otlp_http_->Stop(std::chrono::milliseconds(5000));
   if (http_) http_->Stop(std::chrono::milliseconds(5000));
   std::error_code ec;
   std::filesystem::remove(std::filesystem::path(options_.data_dir) / "vigil.addr", ec);

@@ -39,6 +39,7 @@
 #include "server/http/http_server.h"
 #include "server/incidents_api.h"
 #include "server/learning.h"
+#include "server/otlp_api.h"
 #include "server/postmortems_api.h"
 #include "server/read_api.h"
 #include "server/releases_api.h"
@@ -74,6 +75,7 @@ class VigilServer {
   Status Wait(const std::atomic<bool>& stop);
 
   uint16_t port() const { return port_; }
+  uint16_t otlp_port() const { return otlp_port_; }  // 0 without server.otlp_listen
   bool ready() const { return ready_.load(); }
   std::string sqlite_path() const { return sqlite_path_; }
 
@@ -83,6 +85,9 @@ class VigilServer {
   // Postmortem, knowledge-base and gate routes; the learning loop (vigil_server_learning.cc).
   void RegisterLearningRoutes();
   bool OpenLearning();
+  // POST /v1/traces on the main router, and the optional OTLP listener (vigil_server_otlp.cc).
+  void RegisterOtlpRoutes();
+  Status StartOtlpListener();
   void OpenStores();
   // Audit log, release registry (bootstrapped from the config) and its wiring; false on failure.
   bool OpenReleases();
@@ -132,6 +137,10 @@ class VigilServer {
   std::atomic<EventStore*> store_for_reads_{nullptr};
   std::unique_ptr<IngestPipeline> pipeline_;
   std::unique_ptr<EventsApi> events_api_;
+  std::unique_ptr<OtlpApi> otlp_api_;
+  Router otlp_router_;
+  std::unique_ptr<HttpServer> otlp_http_;
+  uint16_t otlp_port_ = 0;
   std::thread opener_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> shutting_down_{false};
