@@ -1,6 +1,7 @@
 #include "otlp/otlp_mapping.h"
 
 #include <cctype>
+#include <map>
 
 #include "common/text.h"
 #include "model/error_class.h"
@@ -137,6 +138,18 @@ OtlpMapped MapOtlpToEvents(const OtlpTraceRequest& request, const OtlpMapContext
   OtlpMapped out;
   out.spans = request.SpanCount();
   out.events.reserve(out.spans);
+  // vigil.request_id is usually set once, on the agent's root span: every step of that trace in
+  // the export belongs to the same request.
+  std::map<std::string, std::string> request_of_trace;
+  for (const OtlpResourceSpans& rs : request.resources) {
+    for (const OtlpScopeSpans& ss : rs.scopes) {
+      for (const OtlpSpan& span : ss.spans) {
+        if (const OtlpValue* v = FindAttribute(span.attributes, "vigil.request_id")) {
+          request_of_trace.emplace(span.trace_id, v->ToText());
+        }
+      }
+    }
+  }
   for (const OtlpResourceSpans& rs : request.resources) {
     for (const OtlpScopeSpans& ss : rs.scopes) {
       for (const OtlpSpan& span : ss.spans) {
@@ -204,7 +217,10 @@ OtlpMapped MapOtlpToEvents(const OtlpTraceRequest& request, const OtlpMapContext
         e.release = a.Text("vigil.release");
         if (e.release.empty()) e.release = a.Text("service.version");
         e.request_id = a.Text("vigil.request_id");
-        if (e.request_id.empty()) e.request_id = span.trace_id;
+        if (e.request_id.empty()) {
+          auto it = request_of_trace.find(span.trace_id);
+          e.request_id = it != request_of_trace.end() ? it->second : span.trace_id;
+        }
         e.model = a.Text("gen_ai.response.model", false);
         if (e.model.empty()) e.model = a.Text("gen_ai.request.model", false);
         e.tool = a.Text("gen_ai.tool.name", false);

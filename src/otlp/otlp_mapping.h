@@ -13,7 +13,8 @@
 //              5xx, 401/403, …) with the raw value kept as "class/detail"
 //   refusal    gen_ai.response.finish_reasons contains content_filter
 //   ts         the span's end; latency_ms = end − start; ids as hex
-//   vigil.*    request_id (default: the trace id), cost_usd, retries, idempotency_key,
+//   vigil.*    request_id (default: the one a span of the same trace in the export carries,
+//              else the trace id), cost_usd, retries, idempotency_key,
 //              business.value
 // Every mapped event is validated like a native one; a span that cannot be mapped or fails
 // validation is rejected with a reason naming the span and the field. Pure; thread-safe.
