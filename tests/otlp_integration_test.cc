@@ -27,6 +27,9 @@ auth:
     - { name: collector, token_env: T_OTLP, roles: [ingest], tenants: "*" }
     - { name: acme-agent, token_env: T_ACME, roles: [ingest], tenants: [acme] }
     - { name: reader, token_env: T_READ, roles: [read], tenants: "*" }
+pricing:
+  m-large: { input_per_mtok: 3.0, output_per_mtok: 15.0 }
+  m-small: { input_per_mtok: 0.25, output_per_mtok: 1.25, cached_input_per_mtok: 0.025 }
 )";
 
 int64_t NowNs() {
@@ -243,6 +246,72 @@ TEST_F(OtlpTest, RefusalsCarryTheirStatus) {
   // Past the size limit, before or after decompression.
   EXPECT_EQ(Post(url, std::string(300'000, ' '), "application/json", "otlp-s")->status, 413);
   EXPECT_EQ(Post(url, std::string(300'000, ' '), "application/json", "otlp-s", true)->status, 413);
+}
+
+TEST_F(OtlpTest, CostComesFromThePriceTableAndUnknownModelsAreCountedNotGuessed) {
+  // Native events with tokens and no cost: one priced model, one unknown.
+  const int64_t ts = NowNs() - 1'000'000'000;
+  std::string ndjson;
+  for (const char* model : {"m-large", "m-mystery"}) {
+    ndjson += json{{"ts", ts},
+                   {"trace_id", std::string("7") + std::string(31, model[2] == 'l' ? 'a' : 'b')},
+                   {"span_id", std::string(16, '1')},
+                   {"tenant", "acme"},
+                   {"use_case", "pricing"},
+                   {"layer", "inference"},
+                   {"model", model},
+                   {"tokens_in", 1000000},
+                   {"tokens_out", 100000}}
+                  .dump() +
+              "\n";
+  }
+  HttpClient c(vigil_->base_url());
+  auto r = c.Request("POST", "/v1/events", ndjson,
+                     {"Content-Type: application/x-ndjson", "Authorization: Bearer otlp-s"});
+  ASSERT_EQ(r->status, 200) << r->body;
+  // An OTLP span with cached input tokens on m-small (1000 in, 400 cached, 100 out).
+  const uint64_t t0 = static_cast<uint64_t>(NowNs()) - 500'000'000ULL;
+  auto kv = [](const std::string& k, const Pb& v) { return Pb().Bytes(1, k).Msg(2, v); };
+  Pb span;
+  span.Bytes(1, std::string(16, '\x55'))
+      .Bytes(2, std::string(8, '\x66'))
+      .Fixed64(7, t0)
+      .Fixed64(8, t0 + 1000)
+      .Msg(9, kv("gen_ai.operation.name", Pb().Bytes(1, "chat")))
+      .Msg(9, kv("gen_ai.request.model", Pb().Bytes(1, "m-small")))
+      .Msg(9, kv("gen_ai.usage.input_tokens", Pb().Int(3, 1000)))
+      .Msg(9, kv("gen_ai.usage.cache_read.input_tokens", Pb().Int(3, 400)))
+      .Msg(9, kv("gen_ai.usage.output_tokens", Pb().Int(3, 100)));
+  Pb resource;
+  resource.Msg(1, kv("service.name", Pb().Bytes(1, "pricing")))
+      .Msg(1, kv("vigil.tenant", Pb().Bytes(1, "acme")));
+  auto o =
+      Post(vigil_->base_url(), Pb().Msg(1, Pb().Msg(1, resource).Msg(2, Pb().Msg(2, span))).bytes,
+           "application/x-protobuf", "otlp-s");
+  ASSERT_EQ(o->status, 200);
+
+  json s;
+  ASSERT_TRUE(WaitFor([&] {
+    s = Get("/v1/summary?tenant=acme&use_case=pricing&from=-10m");
+    return s.is_object() && s["inference"]["count"] == 3;
+  }));
+  const double small = (600 * 0.25 + 400 * 0.025 + 100 * 1.25) / 1e6;
+  EXPECT_NEAR(s["cost"]["total_usd"].get<double>(), 3.0 + 1.5 + small, 1e-9) << s.dump(2);
+  EXPECT_EQ(s["cost"]["unpriced"]["events"], 1);
+  EXPECT_EQ(s["cost"]["unpriced"]["models"], json::array({"m-mystery"}));
+  const json events = Get("/v1/events?tenant=acme&use_case=pricing");
+  int computed = 0, unpriced = 0;
+  for (const json& e : events["events"]) {
+    const std::string mark = e["attrs"].value("vigil.cost", "");
+    computed += mark == "computed";
+    unpriced += mark == "unpriced";
+  }
+  EXPECT_EQ(computed, 2);
+  EXPECT_EQ(unpriced, 1);
+  auto metrics = c.Get("/metrics", {});
+  EXPECT_NE(metrics->body.find("vigil_unpriced_events_total{model=\"m-mystery\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("vigil_cost_computed_events_total 2"), std::string::npos);
 }
 
 }  // namespace

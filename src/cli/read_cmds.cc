@@ -108,6 +108,16 @@ void PrintSummary(const json& raw) {
   std::printf("\ncost: $%s total, $%s per minute\n",
               Fmt("%.4f", s["cost"].value("total_usd", 0.0)).c_str(),
               Fmt("%.5f", s["cost"].value("per_minute_usd", 0.0)).c_str());
+  const json& unpriced = s["cost"]["unpriced"];
+  if (unpriced.is_object() && unpriced.value("events", 0ULL) > 0) {
+    std::string models;
+    for (const json& m : unpriced["models"])
+      models += (models.empty() ? "" : ", ") + m.get<std::string>();
+    std::printf(
+        "      %llu event(s) with tokens but no price, not counted in cost: %s "
+        "(add them under pricing:)\n",
+        static_cast<unsigned long long>(unpriced.value("events", 0ULL)), models.c_str());
+  }
 }
 
 void PrintSpan(const json& span, int depth) {

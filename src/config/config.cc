@@ -173,10 +173,19 @@ void LoadPricing(YamlChecker& c, const YAML::Node& node, std::map<std::string, M
   for (const auto& kv : node) {
     std::string model = kv.first.Scalar();
     std::string path = "pricing." + model;
-    if (!c.CheckMap(kv.second, path, {"input_per_mtok", "output_per_mtok"})) continue;
+    if (!c.CheckMap(kv.second, path,
+                    {"input_per_mtok", "output_per_mtok", "cached_input_per_mtok"})) {
+      continue;
+    }
     ModelPrice price;
+    for (const char* key : {"input_per_mtok", "output_per_mtok"}) {
+      if (!kv.second[key]) c.Problem(kv.second, path + "." + key, "is required");
+    }
     if (auto v = c.Number(kv.second, path, "input_per_mtok", 0)) price.input_per_mtok = *v;
     if (auto v = c.Number(kv.second, path, "output_per_mtok", 0)) price.output_per_mtok = *v;
+    if (auto v = c.Number(kv.second, path, "cached_input_per_mtok", 0)) {
+      price.cached_input_per_mtok = *v;
+    }
     out[model] = price;
   }
 }

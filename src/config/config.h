@@ -74,9 +74,12 @@ struct ReleaseControlConfig {
       {"freeze", "operate"}, {"mode", "operate"},  {"fault", "operate"}};
 };
 
+// pricing: USD per million tokens of one model. Cached input tokens (attrs.cached_tokens_in)
+// cost `cached_input_per_mtok` when given, else the input price.
 struct ModelPrice {
   double input_per_mtok = 0;
   double output_per_mtok = 0;
+  double cached_input_per_mtok = -1;  // < 0: not given
 };
 
 // Targets the incident clocks are measured against (slo_targets).

@@ -49,6 +49,9 @@ struct Event {
   // Derived at ingest, not sent by clients: the tool call reused an idempotency key of another
   // request, or reported error_class idempotency_collision.
   bool idempotency_collision = false;
+  // Derived at ingest from the price table: the event carried tokens but no cost and its model
+  // has no price (counted, never guessed). A computed cost is marked in attrs (vigil.cost).
+  bool unpriced = false;
 };
 
 }  // namespace vigil

@@ -258,6 +258,9 @@ OtlpMapped MapOtlpToEvents(const OtlpTraceRequest& request, const OtlpMapContext
         if (span.end_ns >= span.start_ns && span.start_ns != 0) {
           e.latency_ms = static_cast<double>(span.end_ns - span.start_ns) / 1e6;
         }
+        int64_t cached = Integer(a.Find("gen_ai.usage.cache_read.input_tokens", false));
+        if (cached < 0) cached = Integer(a.Find("gen_ai.usage.cache_read_input_tokens", false));
+        if (cached > 0) e.attrs.emplace_back("cached_tokens_in", std::to_string(cached));
         if (const OtlpValue* conv = a.Find("gen_ai.conversation.id", false)) {
           e.attrs.emplace_back("gen_ai.conversation.id", conv->ToText());
         }

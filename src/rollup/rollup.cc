@@ -25,6 +25,7 @@ void EventCounters::Add(const Event& e) {
   tokens_in += static_cast<uint64_t>(e.tokens_in);
   tokens_out += static_cast<uint64_t>(e.tokens_out);
   if (e.idempotency_collision) ++collisions;
+  if (e.unpriced) ++unpriced;
   cost_usd += e.cost_usd;
   if (e.layer == Layer::kBusiness) value_sum += e.value;
 }
@@ -37,6 +38,7 @@ void EventCounters::Merge(const EventCounters& o) {
   tokens_in += o.tokens_in;
   tokens_out += o.tokens_out;
   collisions += o.collisions;
+  unpriced += o.unpriced;
   cost_usd += o.cost_usd;
   value_sum += o.value_sum;
 }

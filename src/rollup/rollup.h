@@ -48,6 +48,7 @@ struct EventCounters {
   uint64_t tokens_in = 0;
   uint64_t tokens_out = 0;
   uint64_t collisions = 0;
+  uint64_t unpriced = 0;  // events with tokens whose model has no price (pricing)
   double cost_usd = 0;
   double value_sum = 0;  // business layer only
 

@@ -66,6 +66,12 @@ Summary Summarize(std::span<const RollupRow> rows, int64_t from_ns, int64_t to_n
       }
     }
     s.cost.total_usd += c.cost_usd;
+    if (c.unpriced > 0) {
+      s.cost.unpriced_events += c.unpriced;
+      const std::string model = k.model.empty() ? "(no model)" : k.model;
+      auto& models = s.cost.unpriced_models;
+      if (std::find(models.begin(), models.end(), model) == models.end()) models.push_back(model);
+    }
     if (c.cost_usd != 0) {
       Summary::CostPoint& p = cost_by_bucket[row.bucket_ns];
       p.bucket_ns = row.bucket_ns;
@@ -77,6 +83,7 @@ Summary Summarize(std::span<const RollupRow> rows, int64_t from_ns, int64_t to_n
       s.task.count ? 1.0 - static_cast<double>(s.task.errors) / static_cast<double>(s.task.count)
                    : 0;
   s.task.failure_classes = TopClasses(task_failures);
+  std::sort(s.cost.unpriced_models.begin(), s.cost.unpriced_models.end());
   s.inference.latency_ms = Quantiles(inference_latency);
   s.tool.success_rate =
       s.tool.count ? 1.0 - static_cast<double>(s.tool.errors) / static_cast<double>(s.tool.count)

@@ -62,6 +62,9 @@ struct Summary {
     double total_usd = 0;
     double per_minute_usd = 0;
     std::vector<CostPoint> series;  // by time
+    // Events that carried tokens but no cost, of models without a price (never guessed).
+    uint64_t unpriced_events = 0;
+    std::vector<std::string> unpriced_models;  // sorted
   } cost;
 };
 

@@ -44,13 +44,16 @@ std::string ReplyBody(size_t accepted, size_t duplicates, const std::vector<Even
 
 EventsApi::EventsApi(const Authenticator& auth, IngestPipeline& pipeline, const Clock& clock,
                      const IngestConfig& config, size_t max_body_bytes,
-                     const std::atomic<bool>& ready, MetricsRegistry& metrics)
+                     const std::atomic<bool>& ready, MetricsRegistry& metrics,
+                     const PriceTable& prices)
     : auth_(auth),
       pipeline_(pipeline),
       clock_(clock),
       config_(config),
       max_body_bytes_(max_body_bytes),
       ready_(ready),
+      metrics_(metrics),
+      prices_(prices),
       accepted_(metrics.GetCounter("vigil_ingest_events_total", "Events received by result.",
                                    {{"result", "stored"}})),
       duplicates_(metrics.GetCounter("vigil_ingest_events_total", "Events received by result.",
@@ -130,6 +133,7 @@ void EventsApi::HandlePost(HttpRequest& req, Responder respond) {
     return respond(std::move(r));
   }
 
+  RecordPricing(prices_.Apply(batch->events), metrics_);
   auto errors = std::make_shared<std::vector<EventError>>(std::move(batch->errors));
   const size_t valid = batch->events.size();
   auto shared_respond = std::make_shared<Responder>(std::move(respond));

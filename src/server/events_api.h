@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "ingest/ingest_pipeline.h"
+#include "ingest/pricing.h"
 #include "metrics/metrics.h"
 #include "server/http/http_types.h"
 
@@ -22,7 +23,7 @@ class EventsApi {
  public:
   EventsApi(const Authenticator& auth, IngestPipeline& pipeline, const Clock& clock,
             const IngestConfig& config, size_t max_body_bytes, const std::atomic<bool>& ready,
-            MetricsRegistry& metrics);
+            MetricsRegistry& metrics, const PriceTable& prices);
 
   void HandlePost(HttpRequest& req, Responder respond);
 
@@ -33,6 +34,8 @@ class EventsApi {
   const IngestConfig config_;
   const size_t max_body_bytes_;
   const std::atomic<bool>& ready_;
+  MetricsRegistry& metrics_;
+  const PriceTable& prices_;
   Counter& accepted_;
   Counter& duplicates_;
   Counter& rejected_;

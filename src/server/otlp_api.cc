@@ -89,13 +89,15 @@ std::string MediaType(std::string_view content_type) {
 
 OtlpApi::OtlpApi(const Authenticator& auth, IngestPipeline& pipeline, const Clock& clock,
                  const IngestConfig& config, size_t max_body_bytes, const std::atomic<bool>& ready,
-                 MetricsRegistry& metrics)
+                 MetricsRegistry& metrics, const PriceTable& prices)
     : auth_(auth),
       pipeline_(pipeline),
       clock_(clock),
       config_(config),
       max_body_bytes_(max_body_bytes),
       ready_(ready),
+      metrics_(metrics),
+      prices_(prices),
       spans_accepted_(metrics.GetCounter("vigil_otlp_spans_total", "OTLP spans received by result.",
                                          {{"result", "accepted"}})),
       spans_rejected_(metrics.GetCounter("vigil_otlp_spans_total", "OTLP spans received by result.",
@@ -182,6 +184,7 @@ void OtlpApi::HandlePost(HttpRequest& req, Responder respond) {
   };
   if (mapped.events.empty()) return respond(reply());
 
+  RecordPricing(prices_.Apply(mapped.events), metrics_);
   const size_t accepted = mapped.events.size();
   auto shared_respond = std::make_shared<Responder>(std::move(respond));
   Status submitted = pipeline_.Submit(

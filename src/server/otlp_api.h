@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "ingest/ingest_pipeline.h"
+#include "ingest/pricing.h"
 #include "metrics/metrics.h"
 #include "server/http/http_types.h"
 
@@ -27,7 +28,7 @@ class OtlpApi {
  public:
   OtlpApi(const Authenticator& auth, IngestPipeline& pipeline, const Clock& clock,
           const IngestConfig& config, size_t max_body_bytes, const std::atomic<bool>& ready,
-          MetricsRegistry& metrics);
+          MetricsRegistry& metrics, const PriceTable& prices);
   void HandlePost(HttpRequest& req, Responder respond);
 
   static constexpr size_t kReasonsInMessage = 3;
@@ -39,6 +40,8 @@ class OtlpApi {
   const IngestConfig config_;
   const size_t max_body_bytes_;
   const std::atomic<bool>& ready_;
+  MetricsRegistry& metrics_;
+  const PriceTable& prices_;
   Counter& spans_accepted_;
   Counter& spans_rejected_;
   Counter& stored_;

@@ -86,7 +86,8 @@ json SummaryJson(const vigil::Summary& s) {
       {"cost",
        {{"total_usd", s.cost.total_usd},
         {"per_minute_usd", s.cost.per_minute_usd},
-        {"series", series}}},
+        {"series", series},
+        {"unpriced", {{"events", s.cost.unpriced_events}, {"models", s.cost.unpriced_models}}}}},
   };
 }
 

@@ -62,7 +62,8 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
     : config_(std::move(config)),
       options_(std::move(options)),
       clock_(clock),
-      auth_(std::move(auth)) {
+      auth_(std::move(auth)),
+      prices_(config_.pricing) {
   sqlite_path_ = ResolvePath(options_.data_dir, config_.storage.sqlite_path);
   IngestPipelineOptions pipeline_options;
   pipeline_options.queue_max_events = static_cast<size_t>(config_.ingest.queue_max_events);
@@ -70,7 +71,7 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   pipeline_ = std::make_unique<IngestPipeline>(pipeline_options, clock_, &metrics_);
   events_api_ = std::make_unique<EventsApi>(auth_, *pipeline_, clock_, config_.ingest,
                                             static_cast<size_t>(config_.server.max_body_bytes),
-                                            ready_, metrics_);
+                                            ready_, metrics_, prices_);
   collisions_ = std::make_unique<CollisionDetector>(CollisionDetectorOptions{}, &metrics_);
   read_api_ =
       std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases, &route_hub_);
@@ -456,6 +457,8 @@ Status VigilServer::Reload(const std::string& actor, std::vector<std::string>* a
       "alerting.rules (" + std::to_string(loaded.config.alerting.rules.size()) + ")",
       "alerting.action_map", "alerting.evaluation_interval", "release_control"};
   releases_api_->SetSettings(loaded.config.release_control);
+  prices_.Set(loaded.config.pricing);
+  done.push_back("pricing");
   if (incidents_) {
     incidents_->SetRunbook(loaded.config.runbook);
     done.push_back("runbook");

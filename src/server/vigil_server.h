@@ -136,6 +136,7 @@ class VigilServer {
   std::unique_ptr<AlertmanagerApi> alertmanager_api_;
   std::atomic<EventStore*> store_for_reads_{nullptr};
   std::unique_ptr<IngestPipeline> pipeline_;
+  PriceTable prices_;
   std::unique_ptr<EventsApi> events_api_;
   std::unique_ptr<OtlpApi> otlp_api_;
   Router otlp_router_;

@@ -78,6 +78,7 @@ const std::vector<Migration>& SqliteEventStore::Migrations() {
        "  PRIMARY KEY (grain_s, bucket_ns, tenant, use_case, layer, release, model, tool,"
        "               error_class, metric)"
        ") WITHOUT ROWID;"},
+      {3, "ALTER TABLE rollups ADD COLUMN unpriced INTEGER NOT NULL DEFAULT 0;"},
   };
   return *migrations;
 }

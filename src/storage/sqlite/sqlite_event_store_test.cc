@@ -88,7 +88,7 @@ TEST(SqliteEventStoreTest, DataSurvivesReopenAndMigrationsRunOnce) {
   EXPECT_EQ(*(*reopened)->CountEvents(), 1);
   auto db = SqliteDb::Open(dir.File("v.db"));
   ASSERT_TRUE(db.ok());
-  EXPECT_EQ(*db->SchemaVersion("events"), 2);
+  EXPECT_EQ(*db->SchemaVersion("events"), 3);
   // Attributes are stored as valid JSON.
   auto stmt = db->Prepare("SELECT json_extract(attrs, '$.region') FROM events");
   ASSERT_TRUE(stmt.ok());

@@ -5,7 +5,7 @@ namespace vigil {
 const char SqliteEventStore::Writer::kRollupColumns[] =
     "grain_s, bucket_ns, tenant, use_case, layer, release, model, tool, error_class, metric, "
     "count, errors, retries, refusals, tokens_in, tokens_out, collisions, cost_usd, value_sum, "
-    "latency";
+    "latency, unpriced";
 
 Result<std::unique_ptr<SqliteEventStore::Writer>> SqliteEventStore::Writer::Create(
     SqliteDb db, size_t cache_cells) {
@@ -28,7 +28,7 @@ Status SqliteEventStore::Writer::Prepare() {
   Result<SqliteStatement> upsert = db_.Prepare(
       std::string("INSERT OR REPLACE INTO rollups (") + kRollupColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-      "?18, ?19, ?20)");
+      "?18, ?19, ?20, ?21)");
   if (!upsert.ok()) return upsert.status();
   upsert_cell_ = std::move(upsert).value();
   return Status::Ok();
@@ -55,6 +55,7 @@ void SqliteEventStore::Writer::BindCell(SqliteStatement& s, const RollupCellId& 
   s.BindInt(17, static_cast<int64_t>(cell.collisions));
   s.BindDouble(18, cell.cost_usd);
   s.BindDouble(19, cell.value_sum);
+  s.BindInt(21, static_cast<int64_t>(cell.unpriced));
 }
 
 RollupRow SqliteEventStore::Writer::ReadCell(const SqliteStatement& s) {
@@ -81,6 +82,7 @@ RollupRow SqliteEventStore::Writer::ReadCell(const SqliteStatement& s) {
   c.value_sum = s.ColumnDouble(18);
   Result<LatencySketch> sketch = LatencySketch::Deserialize(s.ColumnBlob(19));
   if (sketch.ok()) c.latency = std::move(sketch).value();
+  c.unpriced = static_cast<uint64_t>(s.ColumnInt(20));
   return row;
 }
 
