@@ -8,6 +8,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev
   libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev zlib1g-dev libssl-dev openssl
+  libre2-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   clang-format
   prometheus

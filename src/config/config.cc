@@ -231,7 +231,7 @@ LoadedConfig LoadFromNode(const YAML::Node& root) {
         config_internal::LoadReleaseControl(c, value, cfg.release_control);
       }
       if (key == "alerting") config_internal::LoadAlerting(c, value, cfg.alerting, cfg.notes);
-      if (key == "redaction") config_internal::CheckRedaction(c, value, cfg.notes);
+      if (key == "redaction") config_internal::LoadRedaction(c, value, cfg.redaction);
       if (key == "gates") config_internal::LoadGates(c, value, cfg.gates);
       if (key == "runbook") config_internal::LoadRunbook(c, value, cfg.runbook);
     }

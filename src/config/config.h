@@ -3,8 +3,7 @@
 //
 // Contract: LoadConfig* never throws. Every problem found is returned as a ConfigProblem naming
 // the YAML path ("alerting.rules[2].tier") and line; a config with problems is not usable.
-// Sections whose features are not built yet (redaction)
-// are checked for shape only and reported in `notes` as inactive. Unknown keys are errors.
+// Unknown keys are errors.
 
 #include <cstdint>
 #include <map>
@@ -154,6 +153,18 @@ struct GatesConfig {
   std::vector<GateCheckSpec> ForUseCase(const std::string& use_case) const;
 };
 
+// redaction: detectors run over free-text fields at ingest, before anything is stored
+// (docs/redaction.md).
+struct RedactionPattern {
+  std::string name;
+  std::string regex;  // RE2 syntax
+};
+struct RedactionConfig {
+  bool configured = false;
+  std::vector<std::string> detectors;  // email | payment_card | api_key | phone | iban | ip_address
+  std::vector<RedactionPattern> patterns;
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
@@ -167,6 +178,7 @@ struct Config {
   SimulatorConfig simulator;
   RunbookConfig runbook;
   GatesConfig gates;
+  RedactionConfig redaction;
   std::vector<std::string> notes;  // informational lines for the log (inactive sections, …)
 };
 

@@ -32,9 +32,9 @@ TEST(ConfigTest, ExampleConfigIsValid) {
   ASSERT_EQ(c.config.use_cases.size(), 2u);
   EXPECT_TRUE(c.config.use_cases[0].critical_path);
   EXPECT_DOUBLE_EQ(c.config.pricing["m-large"].output_per_mtok, 15.0);
-  // Inactive sections are noted, not silently dropped.
-  EXPECT_TRUE(std::any_of(c.config.notes.begin(), c.config.notes.end(),
-                          [](const std::string& n) { return n.rfind("redaction", 0) == 0; }));
+  EXPECT_TRUE(c.config.redaction.configured);
+  ASSERT_EQ(c.config.redaction.patterns.size(), 1u);
+  EXPECT_EQ(c.config.redaction.patterns[0].name, "order_secret");
   // The seed's default rules ship in the example.
   EXPECT_GE(c.config.alerting.rules.size(), 10u);
   EXPECT_EQ(c.config.alerting.channels.count("oncall"), 1u);

@@ -1,19 +1,47 @@
 #include "config/pending_sections.h"
 
+#include <re2/re2.h>
+
 #include <set>
+
+#include "common/text.h"
 
 namespace vigil::config_internal {
 
-void CheckRedaction(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes) {
+void LoadRedaction(YamlChecker& c, const YAML::Node& node, RedactionConfig& out) {
   if (!c.CheckMap(node, "redaction", {"detectors", "patterns", "action"})) return;
-  c.StringList(node, "redaction", "detectors",
-               {"email", "payment_card", "api_key", "phone", "iban", "ip_address"});
+  out.configured = true;
+  if (auto d = c.StringList(node, "redaction", "detectors",
+                            {"email", "payment_card", "api_key", "phone", "iban", "ip_address"})) {
+    out.detectors = *d;
+  }
+  if (auto action = c.String(node, "redaction", "action")) {
+    if (*action != "mask") {
+      c.Problem(node["action"], "redaction.action",
+                "must be mask (matches are replaced by [REDACTED:name] before storage)");
+    }
+  }
+  std::set<std::string> names(out.detectors.begin(), out.detectors.end());
   c.ForEach(node, "redaction", "patterns", [&](const YAML::Node& p, const std::string& path) {
     if (!c.CheckMap(p, path, {"name", "regex"})) return;
-    c.String(p, path, "name", true);
-    c.String(p, path, "regex", true);
+    std::optional<std::string> name = c.String(p, path, "name", true);
+    std::optional<std::string> regex = c.String(p, path, "regex", true);
+    if (!name || !regex) return;
+    if (!IsIdentifierText(*name)) {
+      c.Problem(p["name"], path + ".name", "must be a plain name (letters, digits, _ . -)");
+      return;
+    }
+    if (!names.insert(*name).second) {
+      c.Problem(p["name"], path + ".name", "'" + *name + "' is used twice");
+      return;
+    }
+    re2::RE2 compiled(*regex, re2::RE2::Quiet);
+    if (!compiled.ok()) {
+      c.Problem(p["regex"], path + ".regex", "is not a valid RE2 expression: " + compiled.error());
+      return;
+    }
+    out.patterns.push_back({*name, *regex});
   });
-  notes.push_back("redaction: checked; redaction is not built yet");
 }
 
 void LoadRunbook(YamlChecker& c, const YAML::Node& node, RunbookConfig& out) {

@@ -1,7 +1,6 @@
 #pragma once
-// Shape checks for config sections whose features land in later issues (redaction): they
-// validate keys, types and enumerations so a config written today stays valid, and add one note
-// per section saying it is not active yet. Also the runbook loader (a small section).
+// Loaders of two small sections: redaction (detectors and user patterns, each regex compiled
+// with RE2 so a bad one is a config problem naming it) and the runbook.
 
 #include <yaml-cpp/yaml.h>
 
@@ -13,7 +12,7 @@
 
 namespace vigil::config_internal {
 
-void CheckRedaction(YamlChecker& c, const YAML::Node& node, std::vector<std::string>& notes);
+void LoadRedaction(YamlChecker& c, const YAML::Node& node, RedactionConfig& out);
 void LoadRunbook(YamlChecker& c, const YAML::Node& node, RunbookConfig& out);
 
 }  // namespace vigil::config_internal

@@ -277,6 +277,13 @@ OtlpMapped MapOtlpToEvents(const OtlpTraceRequest& request, const OtlpMapContext
           continue;
         }
         out.events.push_back(std::move(e));
+        std::string text = span.name + "\n" + span.status_message;
+        for (const OtlpKeyValue& kv : span.attributes) text += "\n" + kv.value.ToText();
+        for (const OtlpSpanEvent& ev : span.events) {
+          text += "\n" + ev.name;
+          for (const OtlpKeyValue& kv : ev.attributes) text += "\n" + kv.value.ToText();
+        }
+        out.free_text.push_back(std::move(text));
       }
     }
   }

@@ -36,6 +36,9 @@ struct OtlpMapContext {
 
 struct OtlpMapped {
   std::vector<Event> events;
+  // Per event: the span's text that is not stored (every string attribute, span event names and
+  // attributes, the status message), for redaction to scan.
+  std::vector<std::string> free_text;
   std::vector<std::string> rejections;  // one reason per rejected span
   size_t spans = 0;
   // Set when a span names a tenant the token may not write: the whole request is refused.

@@ -45,7 +45,7 @@ std::string ReplyBody(size_t accepted, size_t duplicates, const std::vector<Even
 EventsApi::EventsApi(const Authenticator& auth, IngestPipeline& pipeline, const Clock& clock,
                      const IngestConfig& config, size_t max_body_bytes,
                      const std::atomic<bool>& ready, MetricsRegistry& metrics,
-                     const PriceTable& prices)
+                     const PriceTable& prices, const Redactor& redactor)
     : auth_(auth),
       pipeline_(pipeline),
       clock_(clock),
@@ -54,6 +54,7 @@ EventsApi::EventsApi(const Authenticator& auth, IngestPipeline& pipeline, const 
       ready_(ready),
       metrics_(metrics),
       prices_(prices),
+      redactor_(redactor),
       accepted_(metrics.GetCounter("vigil_ingest_events_total", "Events received by result.",
                                    {{"result", "stored"}})),
       duplicates_(metrics.GetCounter("vigil_ingest_events_total", "Events received by result.",
@@ -133,6 +134,12 @@ void EventsApi::HandlePost(HttpRequest& req, Responder respond) {
     return respond(std::move(r));
   }
 
+  // Sensitive data is masked before anything is stored or echoed back.
+  RecordRedaction(redactor_.Apply(batch->events), metrics_);
+  for (EventError& e : batch->errors) {
+    std::vector<std::string> fired;
+    redactor_.Mask(e.message, fired);
+  }
   RecordPricing(prices_.Apply(batch->events), metrics_);
   auto errors = std::make_shared<std::vector<EventError>>(std::move(batch->errors));
   const size_t valid = batch->events.size();

@@ -15,6 +15,7 @@
 #include "ingest/ingest_pipeline.h"
 #include "ingest/pricing.h"
 #include "metrics/metrics.h"
+#include "redact/redactor.h"
 #include "server/http/http_types.h"
 
 namespace vigil {
@@ -23,7 +24,7 @@ class EventsApi {
  public:
   EventsApi(const Authenticator& auth, IngestPipeline& pipeline, const Clock& clock,
             const IngestConfig& config, size_t max_body_bytes, const std::atomic<bool>& ready,
-            MetricsRegistry& metrics, const PriceTable& prices);
+            MetricsRegistry& metrics, const PriceTable& prices, const Redactor& redactor);
 
   void HandlePost(HttpRequest& req, Responder respond);
 
@@ -36,6 +37,7 @@ class EventsApi {
   const std::atomic<bool>& ready_;
   MetricsRegistry& metrics_;
   const PriceTable& prices_;
+  const Redactor& redactor_;
   Counter& accepted_;
   Counter& duplicates_;
   Counter& rejected_;

@@ -89,7 +89,7 @@ std::string MediaType(std::string_view content_type) {
 
 OtlpApi::OtlpApi(const Authenticator& auth, IngestPipeline& pipeline, const Clock& clock,
                  const IngestConfig& config, size_t max_body_bytes, const std::atomic<bool>& ready,
-                 MetricsRegistry& metrics, const PriceTable& prices)
+                 MetricsRegistry& metrics, const PriceTable& prices, const Redactor& redactor)
     : auth_(auth),
       pipeline_(pipeline),
       clock_(clock),
@@ -98,6 +98,7 @@ OtlpApi::OtlpApi(const Authenticator& auth, IngestPipeline& pipeline, const Cloc
       ready_(ready),
       metrics_(metrics),
       prices_(prices),
+      redactor_(redactor),
       spans_accepted_(metrics.GetCounter("vigil_otlp_spans_total", "OTLP spans received by result.",
                                          {{"result", "accepted"}})),
       spans_rejected_(metrics.GetCounter("vigil_otlp_spans_total", "OTLP spans received by result.",
@@ -162,6 +163,19 @@ void OtlpApi::HandlePost(HttpRequest& req, Responder respond) {
   for (const Event& e : mapped.events) {
     Status scope = Authenticator::RequireTenant(*principal, e.tenant);
     if (!scope.ok()) return respond(Error(wire, 403, scope.message()));
+  }
+  // Sensitive data is masked before anything is stored or echoed back; text that is not stored
+  // (span events, message content) is scanned so it still counts.
+  if (redactor_.active()) {
+    std::vector<std::vector<std::string>> unstored(mapped.events.size());
+    for (size_t i = 0; i < mapped.free_text.size() && i < unstored.size(); ++i) {
+      redactor_.Mask(mapped.free_text[i], unstored[i]);
+    }
+    RecordRedaction(redactor_.Apply(mapped.events, &unstored), metrics_);
+    for (std::string& reason : mapped.rejections) {
+      std::vector<std::string> fired;
+      redactor_.Mask(reason, fired);
+    }
   }
   spans_rejected_.Inc(mapped.rejections.size());
   std::string message;

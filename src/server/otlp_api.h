@@ -20,6 +20,7 @@
 #include "ingest/ingest_pipeline.h"
 #include "ingest/pricing.h"
 #include "metrics/metrics.h"
+#include "redact/redactor.h"
 #include "server/http/http_types.h"
 
 namespace vigil {
@@ -28,7 +29,7 @@ class OtlpApi {
  public:
   OtlpApi(const Authenticator& auth, IngestPipeline& pipeline, const Clock& clock,
           const IngestConfig& config, size_t max_body_bytes, const std::atomic<bool>& ready,
-          MetricsRegistry& metrics, const PriceTable& prices);
+          MetricsRegistry& metrics, const PriceTable& prices, const Redactor& redactor);
   void HandlePost(HttpRequest& req, Responder respond);
 
   static constexpr size_t kReasonsInMessage = 3;
@@ -42,6 +43,7 @@ class OtlpApi {
   const std::atomic<bool>& ready_;
   MetricsRegistry& metrics_;
   const PriceTable& prices_;
+  const Redactor& redactor_;
   Counter& spans_accepted_;
   Counter& spans_rejected_;
   Counter& stored_;

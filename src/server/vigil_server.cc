@@ -53,17 +53,21 @@ Result<std::unique_ptr<VigilServer>> VigilServer::Create(Config config, ServeOpt
     return Status::InvalidArgument("cannot create data directory " + options.data_dir + ": " +
                                    ec.message());
   }
-  return std::unique_ptr<VigilServer>(
-      new VigilServer(std::move(config), std::move(options), clock, std::move(auth).value()));
+  Result<std::unique_ptr<Redactor>> redactor = Redactor::Create(config.redaction);
+  if (!redactor.ok()) return redactor.status();
+  return std::unique_ptr<VigilServer>(new VigilServer(std::move(config), std::move(options), clock,
+                                                      std::move(auth).value(),
+                                                      std::move(redactor).value()));
 }
 
 VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock,
-                         Authenticator auth)
+                         Authenticator auth, std::unique_ptr<Redactor> redactor)
     : config_(std::move(config)),
       options_(std::move(options)),
       clock_(clock),
       auth_(std::move(auth)),
-      prices_(config_.pricing) {
+      prices_(config_.pricing),
+      redactor_(std::move(redactor)) {
   sqlite_path_ = ResolvePath(options_.data_dir, config_.storage.sqlite_path);
   IngestPipelineOptions pipeline_options;
   pipeline_options.queue_max_events = static_cast<size_t>(config_.ingest.queue_max_events);
@@ -71,7 +75,7 @@ VigilServer::VigilServer(Config config, ServeOptions options, const Clock& clock
   pipeline_ = std::make_unique<IngestPipeline>(pipeline_options, clock_, &metrics_);
   events_api_ = std::make_unique<EventsApi>(auth_, *pipeline_, clock_, config_.ingest,
                                             static_cast<size_t>(config_.server.max_body_bytes),
-                                            ready_, metrics_, prices_);
+                                            ready_, metrics_, prices_, *redactor_);
   collisions_ = std::make_unique<CollisionDetector>(CollisionDetectorOptions{}, &metrics_);
   read_api_ =
       std::make_unique<ReadApi>(auth_, store_for_reads_, clock_, config_.use_cases, &route_hub_);
@@ -172,7 +176,7 @@ void VigilServer::RegisterRoutes() {
     }
     body +=
         "],\"restart_needed_for\":[\"server\",\"storage\",\"auth\",\"ingest\","
-        "\"alerting.notify\"]}";
+        "\"alerting.notify\",\"redaction\"]}";
     HttpResponse r;
     r.body = body;
     respond(std::move(r));

@@ -80,7 +80,8 @@ class VigilServer {
   std::string sqlite_path() const { return sqlite_path_; }
 
  private:
-  VigilServer(Config config, ServeOptions options, const Clock& clock, Authenticator auth);
+  VigilServer(Config config, ServeOptions options, const Clock& clock, Authenticator auth,
+              std::unique_ptr<Redactor> redactor);
   void RegisterRoutes();
   // Postmortem, knowledge-base and gate routes; the learning loop (vigil_server_learning.cc).
   void RegisterLearningRoutes();
@@ -137,6 +138,7 @@ class VigilServer {
   std::atomic<EventStore*> store_for_reads_{nullptr};
   std::unique_ptr<IngestPipeline> pipeline_;
   PriceTable prices_;
+  std::unique_ptr<Redactor> redactor_;
   std::unique_ptr<EventsApi> events_api_;
   std::unique_ptr<OtlpApi> otlp_api_;
   Router otlp_router_;

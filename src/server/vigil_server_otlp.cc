@@ -13,7 +13,7 @@ namespace vigil {
 void VigilServer::RegisterOtlpRoutes() {
   otlp_api_ = std::make_unique<OtlpApi>(auth_, *pipeline_, clock_, config_.ingest,
                                         static_cast<size_t>(config_.server.max_body_bytes), ready_,
-                                        metrics_, prices_);
+                                        metrics_, prices_, *redactor_);
   auto traces = [this](HttpRequest& req, Responder respond) {
     otlp_api_->HandlePost(req, std::move(respond));
   };
