@@ -38,7 +38,7 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:7070";
   int threads = 0;                              // 0: one per core
   int64_t max_body_bytes = 16LL * 1024 * 1024;  // request body, after decompression too
-  std::string otlp_listen;                      // optional second listener (OTLP issue)
+  std::string otlp_listen;                      // optional OTLP/HTTP listener (docs/otlp.md)
 };
 
 struct StorageConfig {

@@ -106,6 +106,39 @@ TEST(RedactorTest, EventsAreMaskedMarkedAndCountAsSensitiveData) {
   EXPECT_EQ(more[0].error_class, "sensitive_data/api_key");
 }
 
+TEST(RedactorTest, EveryDetectorInEveryFieldItCovers) {
+  auto r = All();
+  const std::pair<const char*, const char*> samples[] = {
+      {"email", "a.b@example.org"},
+      {"payment_card", "4111111111111111"},
+      {"api_key", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
+      {"phone", "+44 20 7946 0958"},
+      {"iban", "GB82WEST12345698765432"},
+      {"ip_address", "10.1.2.3"},
+      {"order_secret", "os_ABCDEFGHIJKLMNOPQRSTUVWX"}};
+  using Field = std::string Event::*;
+  const std::pair<const char*, Field> fields[] = {
+      {"request_id", &Event::request_id}, {"idempotency_key", &Event::idempotency_key},
+      {"use_case", &Event::use_case},     {"release", &Event::release},
+      {"model", &Event::model},           {"tool", &Event::tool},
+      {"metric", &Event::metric}};
+  for (const auto& [detector, sample] : samples) {
+    const std::string masked = std::string("x [REDACTED:") + detector + "] y";
+    const std::string text = std::string("x ") + sample + " y";
+    for (const auto& [name, field] : fields) {
+      std::vector<Event> events(1);
+      events[0].*field = text;
+      r->Apply(events);
+      EXPECT_EQ(events[0].*field, masked) << detector << " in " << name;
+      EXPECT_EQ(events[0].error_class, std::string("sensitive_data/") + detector);
+    }
+    std::vector<Event> events(1);
+    events[0].attrs = {{"k", text}};
+    r->Apply(events);
+    EXPECT_EQ(events[0].attrs[0].second, masked) << detector << " in attrs";
+  }
+}
+
 TEST(RedactorTest, UnconfiguredDoesNothingAndBadPatternsAreNamed) {
   auto none = Redactor::Create(RedactionConfig{});
   ASSERT_TRUE(none.ok());
