@@ -37,15 +37,6 @@ struct Args {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-double PeakRssMiB(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
-  }
-  return 0;
-}
-
 // Generates the workload in chunks; `each` receives consecutive chunks of events.
 template <typename Fn>
 void ForEachChunk(size_t total, size_t chunk, int64_t base_ts, Fn each) {
@@ -198,7 +189,7 @@ auth:
   result.throttled = throttled.load();
   result.failed = failed.load();
   result.events_per_s = static_cast<double>(result.acknowledged) / elapsed;
-  result.peak_rss_mib = PeakRssMiB(vigil.pid());
+  result.peak_rss_mib = testing::PeakRssMiB(vigil.pid());
   vigil.Terminate();
   auto db = SqliteDb::Open(dir + "/server/vigil.db");
   if (db.ok()) {

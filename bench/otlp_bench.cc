@@ -35,35 +35,12 @@ struct Args {
   size_t batch = 1000;
 };
 
-double PeakRssMiB(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
-  }
-  return 0;
-}
-
 std::string Bytes(const std::string& hex) {
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
     out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
   }
   return out;
-}
-
-const char* LayerText(Layer l) {
-  switch (l) {
-    case Layer::kTask:
-      return "task";
-    case Layer::kInference:
-      return "inference";
-    case Layer::kTool:
-      return "tool";
-    case Layer::kBusiness:
-      return "business";
-  }
-  return "task";
 }
 
 // The attributes that carry an event's fields (strings, ints, doubles).
@@ -76,7 +53,7 @@ struct Attr {
 };
 
 std::vector<Attr> AttrsOf(const Event& e) {
-  std::vector<Attr> a = {{"vigil.layer", 0, LayerText(e.layer)},
+  std::vector<Attr> a = {{"vigil.layer", 0, std::string(LayerName(e.layer))},
                          {"vigil.use_case", 0, e.use_case},
                          {"vigil.request_id", 0, e.request_id}};
   if (!e.release.empty()) a.push_back({"vigil.release", 0, e.release});
@@ -209,7 +186,7 @@ auth:
   run.failed = failed;
   run.throttled = throttled;
   run.per_s = static_cast<double>(run.acked) / elapsed;
-  run.rss = PeakRssMiB(vigil.pid());
+  run.rss = testing::PeakRssMiB(vigil.pid());
   vigil.Terminate();
   return run;
 }

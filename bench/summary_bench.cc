@@ -32,15 +32,6 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-double PeakRssMiB() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
-  }
-  return 0;
-}
-
 int Main(int argc, char** argv) {
   size_t total = 10'000'000;
   int queries = 20;
@@ -145,7 +136,7 @@ auth:
   std::printf("  GET /v1/summary?from=-24h over HTTP, median:     %8.1f ms\n", h);
   std::printf("  reference GROUP BY over raw events, median:      %8.1f ms\n", ref);
   std::printf("  speed-up vs reference = %.0fx\n", d > 0 ? ref / d : 0);
-  std::printf("  peak RSS of this process = %.1f MiB\n", PeakRssMiB());
+  std::printf("  peak RSS of this process = %.1f MiB\n", testing::PeakRssMiB());
   return 0;
 }
 

@@ -111,107 +111,97 @@ std::string Hex(std::string_view bytes) {
   return out;
 }
 
-Status DecodeKeyValue(std::string_view data, OtlpKeyValue& out, int depth);
-
-Status DecodeAnyValue(std::string_view data, OtlpValue& out, int depth) {
-  if (depth > kMaxDepth)
-    return Status::InvalidArgument("invalid protobuf: AnyValue nested deeper than 32");
-  Reader r(data, "AnyValue");
+// Calls `each(field)` for every field of the message in `data`; stops at the first error.
+template <typename Fn>
+Status ForEachField(std::string_view data, const char* message_name, Fn each) {
+  Reader r(data, message_name);
   Field f;
   while (true) {
     Result<bool> more = r.Next(f);
     if (!more.ok()) return more.status();
     if (!*more) return Status::Ok();
-    switch (f.number) {
-      case 1: {
-        Result<std::string> s = Utf8(f, "AnyValue");
-        if (!s.ok()) return s.status();
-        out = OtlpValue();
-        out.kind = OtlpValue::Kind::kString;
-        out.str = std::move(*s);
-        break;
-      }
-      case 2:
-        VIGIL_RETURN_IF_ERROR(Expect(f, kVarint, "AnyValue"));
-        out = OtlpValue();
-        out.kind = OtlpValue::Kind::kBool;
-        out.boolean = f.varint != 0;
-        break;
-      case 3:
-        VIGIL_RETURN_IF_ERROR(Expect(f, kVarint, "AnyValue"));
-        out = OtlpValue();
-        out.kind = OtlpValue::Kind::kInt;
-        out.integer = static_cast<int64_t>(f.varint);
-        break;
-      case 4: {
-        VIGIL_RETURN_IF_ERROR(Expect(f, kFixed64, "AnyValue"));
-        out = OtlpValue();
-        out.kind = OtlpValue::Kind::kDouble;
-        std::memcpy(&out.number, &f.varint, 8);
-        break;
-      }
-      case 5: {  // ArrayValue { repeated AnyValue values = 1; }
-        VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "AnyValue"));
-        out = OtlpValue();
-        out.kind = OtlpValue::Kind::kArray;
-        Reader a(f.bytes, "ArrayValue");
-        Field item;
-        while (true) {
-          Result<bool> m = a.Next(item);
-          if (!m.ok()) return m.status();
-          if (!*m) break;
-          if (item.number != 1) continue;
-          VIGIL_RETURN_IF_ERROR(Expect(item, kLen, "ArrayValue"));
-          out.array.emplace_back();
-          VIGIL_RETURN_IF_ERROR(DecodeAnyValue(item.bytes, out.array.back(), depth + 1));
-        }
-        break;
-      }
-      case 6: {  // KeyValueList { repeated KeyValue values = 1; }
-        VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "AnyValue"));
-        out = OtlpValue();
-        out.kind = OtlpValue::Kind::kKvList;
-        Reader l(f.bytes, "KeyValueList");
-        Field item;
-        while (true) {
-          Result<bool> m = l.Next(item);
-          if (!m.ok()) return m.status();
-          if (!*m) break;
-          if (item.number != 1) continue;
-          VIGIL_RETURN_IF_ERROR(Expect(item, kLen, "KeyValueList"));
-          out.kvlist.emplace_back();
-          VIGIL_RETURN_IF_ERROR(DecodeKeyValue(item.bytes, out.kvlist.back(), depth + 1));
-        }
-        break;
-      }
-      case 7:
-        VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "AnyValue"));
-        out = OtlpValue();
-        out.kind = OtlpValue::Kind::kBytes;
-        out.str = std::string(f.bytes);
-        break;
-      default:
-        break;  // unknown: skipped
-    }
+    VIGIL_RETURN_IF_ERROR(each(f));
   }
 }
 
-Status DecodeKeyValue(std::string_view data, OtlpKeyValue& out, int depth) {
-  Reader r(data, "KeyValue");
-  Field f;
-  while (true) {
-    Result<bool> more = r.Next(f);
-    if (!more.ok()) return more.status();
-    if (!*more) return Status::Ok();
-    if (f.number == 1) {
-      Result<std::string> key = Utf8(f, "KeyValue");
-      if (!key.ok()) return key.status();
-      out.key = std::move(*key);
-    } else if (f.number == 2) {
-      VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "KeyValue"));
-      VIGIL_RETURN_IF_ERROR(DecodeAnyValue(f.bytes, out.value, depth + 1));
-    }
+// A length-delimited field holding a message: `each` runs over its fields.
+template <typename Fn>
+Status ForEachFieldOf(const Field& f, const char* outer, const char* inner, Fn each) {
+  VIGIL_RETURN_IF_ERROR(Expect(f, kLen, outer));
+  return ForEachField(f.bytes, inner, each);
+}
+
+Status Text(const Field& f, const char* message_name, std::string& out) {
+  Result<std::string> s = Utf8(f, message_name);
+  if (!s.ok()) return s.status();
+  out = std::move(*s);
+  return Status::Ok();
+}
+
+Status DecodeKeyValue(std::string_view data, OtlpKeyValue& out, int depth);
+
+Status DecodeAnyValue(std::string_view data, OtlpValue& out, int depth) {
+  if (depth > kMaxDepth) {
+    return Status::InvalidArgument("invalid protobuf: AnyValue nested deeper than 32");
   }
+  return ForEachField(data, "AnyValue", [&](const Field& f) -> Status {
+    auto start = [&](OtlpValue::Kind kind) {
+      out = OtlpValue();
+      out.kind = kind;
+    };
+    switch (f.number) {
+      case 1:
+        start(OtlpValue::Kind::kString);
+        return Text(f, "AnyValue", out.str);
+      case 2:
+        VIGIL_RETURN_IF_ERROR(Expect(f, kVarint, "AnyValue"));
+        start(OtlpValue::Kind::kBool);
+        out.boolean = f.varint != 0;
+        return Status::Ok();
+      case 3:
+        VIGIL_RETURN_IF_ERROR(Expect(f, kVarint, "AnyValue"));
+        start(OtlpValue::Kind::kInt);
+        out.integer = static_cast<int64_t>(f.varint);
+        return Status::Ok();
+      case 4:
+        VIGIL_RETURN_IF_ERROR(Expect(f, kFixed64, "AnyValue"));
+        start(OtlpValue::Kind::kDouble);
+        std::memcpy(&out.number, &f.varint, 8);
+        return Status::Ok();
+      case 5:  // ArrayValue { repeated AnyValue values = 1; }
+        start(OtlpValue::Kind::kArray);
+        return ForEachFieldOf(f, "AnyValue", "ArrayValue", [&](const Field& item) -> Status {
+          if (item.number != 1) return Status::Ok();
+          VIGIL_RETURN_IF_ERROR(Expect(item, kLen, "ArrayValue"));
+          out.array.emplace_back();
+          return DecodeAnyValue(item.bytes, out.array.back(), depth + 1);
+        });
+      case 6:  // KeyValueList { repeated KeyValue values = 1; }
+        start(OtlpValue::Kind::kKvList);
+        return ForEachFieldOf(f, "AnyValue", "KeyValueList", [&](const Field& item) -> Status {
+          if (item.number != 1) return Status::Ok();
+          VIGIL_RETURN_IF_ERROR(Expect(item, kLen, "KeyValueList"));
+          out.kvlist.emplace_back();
+          return DecodeKeyValue(item.bytes, out.kvlist.back(), depth + 1);
+        });
+      case 7:
+        VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "AnyValue"));
+        start(OtlpValue::Kind::kBytes);
+        out.str = std::string(f.bytes);
+        return Status::Ok();
+      default:
+        return Status::Ok();  // unknown: skipped
+    }
+  });
+}
+
+Status DecodeKeyValue(std::string_view data, OtlpKeyValue& out, int depth) {
+  return ForEachField(data, "KeyValue", [&](const Field& f) -> Status {
+    if (f.number == 1) return Text(f, "KeyValue", out.key);
+    if (f.number != 2) return Status::Ok();
+    VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "KeyValue"));
+    return DecodeAnyValue(f.bytes, out.value, depth + 1);
+  });
 }
 
 Status AppendAttribute(const Field& f, std::vector<OtlpKeyValue>& out, const char* message_name) {
@@ -221,153 +211,102 @@ Status AppendAttribute(const Field& f, std::vector<OtlpKeyValue>& out, const cha
 }
 
 Status DecodeSpanEvent(std::string_view data, OtlpSpanEvent& out) {
-  Reader r(data, "Span.Event");
-  Field f;
-  while (true) {
-    Result<bool> more = r.Next(f);
-    if (!more.ok()) return more.status();
-    if (!*more) return Status::Ok();
-    if (f.number == 1) {
-      VIGIL_RETURN_IF_ERROR(Expect(f, kFixed64, "Span.Event"));
-      out.time_ns = f.varint;
-    } else if (f.number == 2) {
-      Result<std::string> name = Utf8(f, "Span.Event");
-      if (!name.ok()) return name.status();
-      out.name = std::move(*name);
-    } else if (f.number == 3) {
-      VIGIL_RETURN_IF_ERROR(AppendAttribute(f, out.attributes, "Span.Event"));
+  return ForEachField(data, "Span.Event", [&](const Field& f) -> Status {
+    switch (f.number) {
+      case 1:
+        VIGIL_RETURN_IF_ERROR(Expect(f, kFixed64, "Span.Event"));
+        out.time_ns = f.varint;
+        return Status::Ok();
+      case 2:
+        return Text(f, "Span.Event", out.name);
+      case 3:
+        return AppendAttribute(f, out.attributes, "Span.Event");
+      default:
+        return Status::Ok();
     }
-  }
+  });
 }
 
-Status DecodeStatus(std::string_view data, OtlpSpan& span) {
-  Reader r(data, "Status");
-  Field f;
-  while (true) {
-    Result<bool> more = r.Next(f);
-    if (!more.ok()) return more.status();
-    if (!*more) return Status::Ok();
-    if (f.number == 2) {
-      Result<std::string> message = Utf8(f, "Status");
-      if (!message.ok()) return message.status();
-      span.status_message = std::move(*message);
-    } else if (f.number == 3) {
-      VIGIL_RETURN_IF_ERROR(Expect(f, kVarint, "Status"));
-      span.status_code = static_cast<int>(f.varint);
-    }
-  }
+Status Id(const Field& f, std::string& out) {
+  VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "Span"));
+  out = Hex(f.bytes);
+  return Status::Ok();
+}
+
+Status Fixed(const Field& f, uint64_t& out) {
+  VIGIL_RETURN_IF_ERROR(Expect(f, kFixed64, "Span"));
+  out = f.varint;
+  return Status::Ok();
 }
 
 Status DecodeSpan(std::string_view data, OtlpSpan& span) {
-  Reader r(data, "Span");
-  Field f;
-  while (true) {
-    Result<bool> more = r.Next(f);
-    if (!more.ok()) return more.status();
-    if (!*more) return Status::Ok();
+  return ForEachField(data, "Span", [&](const Field& f) -> Status {
     switch (f.number) {
       case 1:
-        VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "Span"));
-        span.trace_id = Hex(f.bytes);
-        break;
+        return Id(f, span.trace_id);
       case 2:
-        VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "Span"));
-        span.span_id = Hex(f.bytes);
-        break;
+        return Id(f, span.span_id);
       case 4:
-        VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "Span"));
-        span.parent_span_id = Hex(f.bytes);
-        break;
-      case 5: {
-        Result<std::string> name = Utf8(f, "Span");
-        if (!name.ok()) return name.status();
-        span.name = std::move(*name);
-        break;
-      }
+        return Id(f, span.parent_span_id);
+      case 5:
+        return Text(f, "Span", span.name);
       case 6:
         VIGIL_RETURN_IF_ERROR(Expect(f, kVarint, "Span"));
         span.kind = static_cast<int>(f.varint);
-        break;
+        return Status::Ok();
       case 7:
-        VIGIL_RETURN_IF_ERROR(Expect(f, kFixed64, "Span"));
-        span.start_ns = f.varint;
-        break;
+        return Fixed(f, span.start_ns);
       case 8:
-        VIGIL_RETURN_IF_ERROR(Expect(f, kFixed64, "Span"));
-        span.end_ns = f.varint;
-        break;
+        return Fixed(f, span.end_ns);
       case 9:
-        VIGIL_RETURN_IF_ERROR(AppendAttribute(f, span.attributes, "Span"));
-        break;
+        return AppendAttribute(f, span.attributes, "Span");
       case 11:
         VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "Span"));
         span.events.emplace_back();
-        VIGIL_RETURN_IF_ERROR(DecodeSpanEvent(f.bytes, span.events.back()));
-        break;
-      case 15:
-        VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "Span"));
-        VIGIL_RETURN_IF_ERROR(DecodeStatus(f.bytes, span));
-        break;
+        return DecodeSpanEvent(f.bytes, span.events.back());
+      case 15:  // Status { string message = 2; StatusCode code = 3; }
+        return ForEachFieldOf(f, "Span", "Status", [&](const Field& g) -> Status {
+          if (g.number == 2) return Text(g, "Status", span.status_message);
+          if (g.number != 3) return Status::Ok();
+          VIGIL_RETURN_IF_ERROR(Expect(g, kVarint, "Status"));
+          span.status_code = static_cast<int>(g.varint);
+          return Status::Ok();
+        });
       default:
-        break;  // trace_state, links, dropped counts, flags, unknown
+        return Status::Ok();  // trace_state, links, dropped counts, flags, unknown
     }
-  }
+  });
 }
 
 Status DecodeScopeSpans(std::string_view data, OtlpScopeSpans& out) {
-  Reader r(data, "ScopeSpans");
-  Field f;
-  while (true) {
-    Result<bool> more = r.Next(f);
-    if (!more.ok()) return more.status();
-    if (!*more) return Status::Ok();
+  return ForEachField(data, "ScopeSpans", [&](const Field& f) -> Status {
     if (f.number == 1) {  // InstrumentationScope { name = 1; version = 2; … }
-      VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "ScopeSpans"));
-      Reader s(f.bytes, "InstrumentationScope");
-      Field g;
-      while (true) {
-        Result<bool> m = s.Next(g);
-        if (!m.ok()) return m.status();
-        if (!*m) break;
-        if (g.number == 1 || g.number == 2) {
-          Result<std::string> text = Utf8(g, "InstrumentationScope");
-          if (!text.ok()) return text.status();
-          (g.number == 1 ? out.scope_name : out.scope_version) = std::move(*text);
-        }
-      }
-    } else if (f.number == 2) {
-      VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "ScopeSpans"));
-      out.spans.emplace_back();
-      VIGIL_RETURN_IF_ERROR(DecodeSpan(f.bytes, out.spans.back()));
+      return ForEachFieldOf(f, "ScopeSpans", "InstrumentationScope", [&](const Field& g) {
+        if (g.number == 1) return Text(g, "InstrumentationScope", out.scope_name);
+        if (g.number == 2) return Text(g, "InstrumentationScope", out.scope_version);
+        return Status::Ok();
+      });
     }
-  }
+    if (f.number != 2) return Status::Ok();
+    VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "ScopeSpans"));
+    out.spans.emplace_back();
+    return DecodeSpan(f.bytes, out.spans.back());
+  });
 }
 
 Status DecodeResourceSpans(std::string_view data, OtlpResourceSpans& out) {
-  Reader r(data, "ResourceSpans");
-  Field f;
-  while (true) {
-    Result<bool> more = r.Next(f);
-    if (!more.ok()) return more.status();
-    if (!*more) return Status::Ok();
+  return ForEachField(data, "ResourceSpans", [&](const Field& f) -> Status {
     if (f.number == 1) {  // Resource { repeated KeyValue attributes = 1; … }
-      VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "ResourceSpans"));
-      Reader res(f.bytes, "Resource");
-      Field g;
-      while (true) {
-        Result<bool> m = res.Next(g);
-        if (!m.ok()) return m.status();
-        if (!*m) break;
-        if (g.number == 1) {
-          VIGIL_RETURN_IF_ERROR(AppendAttribute(g, out.resource_attributes, "Resource"));
-        }
-      }
-    } else if (f.number == 2 || f.number == 1000) {  // scope_spans; deprecated library spans
-      VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "ResourceSpans"));
-      out.scopes.emplace_back();
-      VIGIL_RETURN_IF_ERROR(DecodeScopeSpans(f.bytes, out.scopes.back()));
+      return ForEachFieldOf(f, "ResourceSpans", "Resource", [&](const Field& g) {
+        return g.number == 1 ? AppendAttribute(g, out.resource_attributes, "Resource")
+                             : Status::Ok();
+      });
     }
-  }
+    if (f.number != 2 && f.number != 1000) return Status::Ok();  // scope_spans; deprecated
+    VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "ResourceSpans"));
+    out.scopes.emplace_back();
+    return DecodeScopeSpans(f.bytes, out.scopes.back());
+  });
 }
 
 void PutVarint(std::string& out, uint64_t v) {
@@ -382,17 +321,13 @@ void PutVarint(std::string& out, uint64_t v) {
 
 Result<OtlpTraceRequest> DecodeOtlpProto(std::string_view bytes) {
   OtlpTraceRequest request;
-  Reader r(bytes, "ExportTraceServiceRequest");
-  Field f;
-  while (true) {
-    Result<bool> more = r.Next(f);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    if (f.number != 1) continue;
+  Status st = ForEachField(bytes, "ExportTraceServiceRequest", [&](const Field& f) -> Status {
+    if (f.number != 1) return Status::Ok();
     VIGIL_RETURN_IF_ERROR(Expect(f, kLen, "ExportTraceServiceRequest"));
     request.resources.emplace_back();
-    VIGIL_RETURN_IF_ERROR(DecodeResourceSpans(f.bytes, request.resources.back()));
-  }
+    return DecodeResourceSpans(f.bytes, request.resources.back());
+  });
+  if (!st.ok()) return st;
   return request;
 }
 

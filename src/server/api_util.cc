@@ -74,4 +74,10 @@ const Principal* AuthorizeRequest(const Authenticator& auth, const HttpRequest& 
   return *principal;
 }
 
+std::string MediaType(std::string_view content_type) {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  return AsciiLower(media);
+}
+
 }  // namespace vigil

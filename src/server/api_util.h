@@ -18,6 +18,8 @@ HttpResponse ErrorResponse(int http_status, const std::string& code, const std::
 // a field is named, …). 429 and 503 carry Retry-After.
 HttpResponse StatusResponse(const Status& status);
 int HttpStatusFor(Status::Code code);
+// The media type of a Content-Type header, lower-cased, without parameters ("; charset=…").
+std::string MediaType(std::string_view content_type);
 
 // Authenticates the request and checks `role`; on failure returns nullptr and fills `error`.
 const Principal* AuthorizeRequest(const Authenticator& auth, const HttpRequest& req, Role role,

@@ -12,13 +12,6 @@ namespace {
 
 constexpr size_t kMaxReportedErrors = 100;
 
-std::string MediaType(std::string_view content_type) {
-  size_t semi = content_type.find(';');
-  std::string_view media = content_type.substr(0, semi);
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  return AsciiLower(media);
-}
-
 std::string ReplyBody(size_t accepted, size_t duplicates, const std::vector<EventError>& errors) {
   std::string body = "{\"accepted\":" + std::to_string(accepted) +
                      ",\"duplicates\":" + std::to_string(duplicates) +

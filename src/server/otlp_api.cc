@@ -79,12 +79,6 @@ HttpResponse Reencode(Wire wire, const HttpResponse& generic) {
   return r;
 }
 
-std::string MediaType(std::string_view content_type) {
-  std::string_view media = content_type.substr(0, content_type.find(';'));
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  return AsciiLower(media);
-}
-
 }  // namespace
 
 OtlpApi::OtlpApi(const Authenticator& auth, IngestPipeline& pipeline, const Clock& clock,

@@ -17,6 +17,16 @@ namespace vigil::testing {
 
 std::string VigilBinary() { return VIGIL_BINARY_PATH; }
 
+double PeakRssMiB(int pid) {
+  std::ifstream in(pid == 0 ? std::string("/proc/self/status")
+                            : "/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+  }
+  return 0;
+}
+
 TempDir::TempDir() {
   char tmpl[] = "/tmp/vigil-it-XXXXXX";
   path_ = mkdtemp(tmpl);

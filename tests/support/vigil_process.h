@@ -63,4 +63,7 @@ class VigilProcess {
 
 std::string VigilBinary();
 
+// Peak resident set size of a process (VmHWM) in MiB; 0 when unreadable. pid 0: this process.
+double PeakRssMiB(int pid = 0);
+
 }  // namespace vigil::testing
