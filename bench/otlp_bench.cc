@@ -3,7 +3,7 @@
 // event of the benchmark workload becomes one span whose attributes carry the same fields, so
 // the three runs store identical rows. Prints figures as ratios; asserts nothing.
 //
-//   otlp_bench [--events N] [--connections C] [--batch B]
+//   otlp_bench [--events N] [--connections C] [--batch B] [--redact on|off]
 
 #include <algorithm>
 #include <atomic>
@@ -33,6 +33,7 @@ struct Args {
   size_t events = 500'000;
   int connections = 4;
   size_t batch = 1000;
+  bool redact = false;  // with the example's redaction section on every server
 };
 
 std::string Bytes(const std::string& hex) {
@@ -136,11 +137,19 @@ Run Post(const Args& args, const std::string& dir, const std::string& path, cons
          const std::vector<std::string>& batches, const std::vector<size_t>& counts) {
   Run run;
   for (const std::string& b : batches) run.body_bytes += b.size();
-  const char* config = R"(
+  std::string config = R"(
 auth:
   tokens:
     - { name: bench, token_env: VIGIL_BENCH_TOKEN, roles: [ingest], tenants: [acme] }
 )";
+  if (args.redact) {
+    config += R"(
+redaction:
+  detectors: [email, payment_card, api_key]
+  patterns:
+    - { name: order_secret, regex: "os_[A-Za-z0-9]{24}" }
+)";
+  }
   testing::VigilProcess vigil(dir, config, {{"VIGIL_BENCH_TOKEN", "bench-secret"}});
   if (!vigil.Start() || !vigil.WaitReady()) {
     std::fprintf(stderr, "could not start vigil:\n%s\n", vigil.Log().c_str());
@@ -197,6 +206,7 @@ int Main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--events")) args.events = std::strtoull(argv[i + 1], nullptr, 10);
     if (!std::strcmp(argv[i], "--connections")) args.connections = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--batch")) args.batch = std::strtoull(argv[i + 1], nullptr, 10);
+    if (!std::strcmp(argv[i], "--redact")) args.redact = !std::strcmp(argv[i + 1], "on");
   }
   const int64_t base_ts = SystemClock::Instance().NowNanos() - 3'600LL * 1'000'000'000;
   std::vector<Event> all;
@@ -216,8 +226,9 @@ int Main(int argc, char** argv) {
   }
   std::printf(
       "otlp: %zu spans (task/inference/tool/business mix), batches of %zu, %d keep-alive "
-      "connections, each format on a fresh server, synchronous=full\n",
-      args.events, args.batch, args.connections);
+      "connections, each format on a fresh server, synchronous=full, redaction %s\n",
+      args.events, args.batch, args.connections,
+      args.redact ? "on (3 detectors + 1 pattern)" : "off");
   std::fflush(stdout);
   testing::TempDir dir;
   const Run native =
