@@ -13,6 +13,7 @@ PACKAGES=(
   clang-format
   prometheus
   prometheus-alertmanager
+  chromium
 )
 
 missing=()

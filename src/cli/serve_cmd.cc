@@ -1,4 +1,4 @@
-// vigil serve --config FILE [--listen HOST:PORT] [--data DIR]
+// vigil serve --config FILE [--listen HOST:PORT] [--data DIR] [--web-dir DIR]
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -19,6 +19,7 @@ struct ServeArgs {
   std::string config_path;
   std::string listen;
   std::string data_dir = "data";
+  std::string web_dir;
 };
 
 int RunServe(const ServeArgs& args) {
@@ -46,6 +47,7 @@ int RunServe(const ServeArgs& args) {
   options.config_path = args.config_path;
   options.data_dir = args.data_dir;
   options.listen_override = args.listen;
+  options.web_dir = args.web_dir;
   Result<std::unique_ptr<VigilServer>> server =
       VigilServer::Create(std::move(loaded.config), options, SystemClock::Instance());
   if (!server.ok()) {
@@ -95,6 +97,8 @@ void RegisterServe(CLI::App& app, int& exit_code) {
       ->add_option("--data", args->data_dir,
                    "Data directory; relative paths in the config resolve against it")
       ->capture_default_str();
+  serve->add_option("--web-dir", args->web_dir,
+                    "Dashboard files (default: `web` beside the binary, built by cmake)");
   serve->callback([args, &exit_code] { exit_code = RunServe(*args); });
 }
 

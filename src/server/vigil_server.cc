@@ -246,6 +246,7 @@ void VigilServer::RegisterRoutes() {
               });
   RegisterLearningRoutes();
   RegisterOtlpRoutes();
+  RegisterWebRoutes();
 }
 
 Status VigilServer::Start() {

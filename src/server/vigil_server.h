@@ -45,6 +45,7 @@
 #include "server/releases_api.h"
 #include "server/router.h"
 #include "server/routes_api.h"
+#include "server/static_site.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/state_store.h"
 
@@ -54,6 +55,7 @@ struct ServeOptions {
   std::string config_path;  // re-read by Reload()
   std::string data_dir = "data";
   std::string listen_override;  // --listen
+  std::string web_dir;          // --web-dir; empty: `web` beside the binary
 };
 
 class VigilServer {
@@ -88,6 +90,8 @@ class VigilServer {
   bool OpenLearning();
   // POST /v1/traces on the main router, and the optional OTLP listener (vigil_server_otlp.cc).
   void RegisterOtlpRoutes();
+  // The dashboard's files at / and GET /v1/whoami (vigil_server_web.cc).
+  void RegisterWebRoutes();
   Status StartOtlpListener();
   void OpenStores();
   // Audit log, release registry (bootstrapped from the config) and its wiring; false on failure.
@@ -138,6 +142,7 @@ class VigilServer {
   std::atomic<EventStore*> store_for_reads_{nullptr};
   std::unique_ptr<IngestPipeline> pipeline_;
   PriceTable prices_;
+  StaticSite site_;
   std::unique_ptr<Redactor> redactor_;
   std::unique_ptr<EventsApi> events_api_;
   std::unique_ptr<OtlpApi> otlp_api_;

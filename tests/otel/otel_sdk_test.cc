@@ -12,13 +12,13 @@
 #include <nlohmann/json.hpp>
 
 #include "client/http_client.h"
+#include "support/node_tools.h"
 #include "support/vigil_process.h"
 
 namespace vigil::testing {
 namespace {
 
 using nlohmann::json;
-namespace fs = std::filesystem;
 
 const char kConfig[] = R"(
 server: { otlp_listen: "127.0.0.1:0" }
@@ -28,42 +28,10 @@ auth:
     - { name: reader, token_env: T_READ, roles: [read], tenants: "*" }
 )";
 
-std::pair<int, std::string> Shell(const std::string& command) {
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  return {WEXITSTATUS(pclose(pipe)), out};
-}
-
-// npm ci into the build tree once per lock file; later runs reuse it.
-std::string PrepareNodeModules() {
-  const fs::path src = fs::path(VIGIL_SOURCE_DIR) / "tests" / "otel";
-  const fs::path dir = fs::path(VIGIL_BINARY_DIR) / "otel-node";
-  fs::create_directories(dir);
-  bool same_lock = fs::exists(dir / "package-lock.json") && fs::exists(dir / "node_modules");
-  if (same_lock) {
-    std::ifstream a(src / "package-lock.json"), b(dir / "package-lock.json");
-    same_lock = std::string(std::istreambuf_iterator<char>(a), {}) ==
-                std::string(std::istreambuf_iterator<char>(b), {});
-  }
-  if (!same_lock) {
-    fs::copy_file(src / "package.json", dir / "package.json", fs::copy_options::overwrite_existing);
-    fs::copy_file(src / "package-lock.json", dir / "package-lock.json",
-                  fs::copy_options::overwrite_existing);
-    auto [rc, out] = Shell("cd '" + dir.string() + "' && npm ci --no-audit --no-fund");
-    if (rc != 0) {
-      ADD_FAILURE() << "npm ci failed:\n" << out;
-      return "";
-    }
-  }
-  return (dir / "node_modules").string();
-}
-
 TEST(OtelSdkTest, JsonAndProtobufExportersMapEveryField) {
-  const std::string node_modules = PrepareNodeModules();
-  ASSERT_FALSE(node_modules.empty());
+  std::string error;
+  const std::string node_modules = PrepareNodeModules("otel", error);
+  ASSERT_FALSE(node_modules.empty()) << error;
   TempDir dir;
   VigilProcess vigil(dir.File("data"), kConfig, {{"T_OTLP", "otlp-s"}, {"T_READ", "read-s"}});
   ASSERT_TRUE(vigil.Start()) << vigil.Log();

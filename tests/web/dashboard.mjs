@@ -1,0 +1,77 @@
+// Drives the dashboard in Debian's chromium (headless) against a running vigil:
+//   node dashboard.mjs BASE_URL READ_TOKEN SCREENSHOT_DIR
+// Prints one JSON line with what it saw; exits 1 with the reason when a check fails.
+import { chromium } from 'playwright-core';
+
+const [base, token, shots] = process.argv.slice(2);
+const problems = [];
+const consoleErrors = [];
+const apiBeforeSignIn = [];
+let signedIn = false;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+page.on('request', (r) => { if (!signedIn && r.url().includes('/v1/')) apiBeforeSignIn.push(r.url()); });
+const check = (ok, what) => { if (!ok) problems.push(what); };
+const seen = {};
+
+try {
+  await page.goto(base + '/');
+  await page.waitForSelector('#signin', { timeout: 10000 });
+  check(apiBeforeSignIn.length === 0, `API called before sign-in: ${apiBeforeSignIn.join(', ')}`);
+  await page.screenshot({ path: `${shots}/signin.png` });
+
+  // A wrong token is refused with a message and no console noise.
+  await page.fill('#token', 'not-a-token');
+  signedIn = true;  // from here on API calls are expected
+  await page.click('#signin button');
+  await page.waitForFunction(() => document.querySelector('#signin-error')?.textContent.length > 0,
+                             null, { timeout: 10000 });
+  seen.bad_token = await page.textContent('#signin-error');
+
+  await page.fill('#token', token);
+  await page.click('#signin button');
+  await page.waitForSelector('#layers .card[data-layer="task"]', { timeout: 10000 });
+  // Real data: the task card shows the stored tasks, the chart the cost series.
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('.card[data-layer="task"] .row')];
+    const tasks = rows.find((r) => r.firstChild.textContent === 'tasks');
+    return tasks && tasks.lastChild.textContent !== '0';
+  }, null, { timeout: 15000 });
+  seen.task_card = await page.textContent('.card[data-layer="task"]');
+  seen.inference_card = await page.textContent('.card[data-layer="inference"]');
+  await page.waitForFunction(() => Number(document.querySelector('#cost-chart').dataset.points) > 0,
+                             null, { timeout: 15000 });
+  seen.chart_points = Number(await page.getAttribute('#cost-chart', 'data-points'));
+  seen.chart_total = Number(await page.getAttribute('#cost-chart', 'data-total'));
+  seen.chart_canvas = await page.$$eval('#cost-chart canvas', (c) => c.length);
+  seen.who = await page.textContent('#who');
+  await page.screenshot({ path: `${shots}/overview.png`, fullPage: true });
+
+  // Live refresh keeps one chart (no growth) and keeps updating.
+  const before = await page.textContent('#status');
+  await page.waitForFunction((b) => document.querySelector('#status').textContent !== b, before,
+                             { timeout: 10000 });
+  seen.charts_after_refresh = await page.$$eval('.uplot', (c) => c.length);
+
+  for (const name of ['incidents', 'postmortems']) {
+    await page.click(`#nav a[data-page="${name}"]`);
+    await page.waitForSelector(`#${name} table`, { timeout: 10000 });
+    seen[`${name}_rows`] = await page.$$eval(`#${name} tbody tr`, (r) => r.length);
+    await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  }
+} catch (e) {
+  problems.push(String(e));
+  await page.screenshot({ path: `${shots}/failure.png`, fullPage: true }).catch(() => {});
+}
+// The wrong token's 401 is the one expected error; nothing else may reach the console.
+const unexpected = consoleErrors.filter((e) => !e.includes('401'));
+check(unexpected.length === 0, `console errors: ${unexpected.join(' | ')}`);
+await browser.close();
+console.log(JSON.stringify({ ok: problems.length === 0, problems, seen, consoleErrors }));
+process.exit(problems.length === 0 ? 0 : 1);

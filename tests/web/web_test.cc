@@ -1,0 +1,120 @@
+// The dashboard in a real browser: playwright-core (npm, tests/web/package.json) drives Debian's
+// headless chromium against the real server holding real events. Checks the sign-in (no API
+// calls before it, a wrong token refused), the overview's cards and cost chart against the data
+// posted here, live refresh without a second chart, the incident and postmortem lists, and no
+// console errors. Screenshots of every page go to BUILD/web-screenshots.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "client/http_client.h"
+#include "support/node_tools.h"
+#include "support/vigil_process.h"
+
+namespace vigil::testing {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const char kConfig[] = R"(
+auth:
+  tokens:
+    - { name: agent, token_env: T_INGEST, roles: [ingest], tenants: [acme] }
+    - { name: viewer, token_env: T_READ, roles: [read], tenants: "*" }
+    - { name: oncall, token_env: T_OPERATE, roles: [operate, read], tenants: "*" }
+)";
+
+TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
+  std::string error;
+  const std::string node_modules = PrepareNodeModules("web", error);
+  ASSERT_FALSE(node_modules.empty()) << error;
+  ASSERT_TRUE(fs::exists(fs::path(VIGIL_BINARY_DIR) / "web" / "index.html"))
+      << "the dashboard is not built (target vigil_web)";
+  TempDir dir;
+  VigilProcess vigil(dir.File("data"), kConfig,
+                     {{"T_INGEST", "ingest-s"}, {"T_READ", "read-s"}, {"T_OPERATE", "op-s"}});
+  ASSERT_TRUE(vigil.Start()) << vigil.Log();
+  ASSERT_TRUE(vigil.WaitReady());
+
+  // 20 requests: 18 succeed, 2 fail; each with one priced inference call.
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::string ndjson;
+  for (int i = 0; i < 20; ++i) {
+    const std::string trace = std::string(30, 'a') + (i < 10 ? "0" : "") + std::to_string(i);
+    const int64_t ts = now - (60 - i) * 1'000'000'000LL;
+    ndjson += json{{"ts", ts},
+                   {"trace_id", trace},
+                   {"span_id", std::string(16, '1')},
+                   {"request_id", "r" + std::to_string(i)},
+                   {"use_case", "refund-bot"},
+                   {"layer", "task"},
+                   {"status", i < 2 ? "error" : "ok"},
+                   {"error_class", i < 2 ? "tool_error" : "none"},
+                   {"latency_ms", 900}}
+                  .dump() +
+              "\n";
+    ndjson += json{{"ts", ts - 100'000'000},
+                   {"trace_id", trace},
+                   {"span_id", std::string(16, '2')},
+                   {"parent_span_id", std::string(16, '1')},
+                   {"use_case", "refund-bot"},
+                   {"layer", "inference"},
+                   {"model", "m-large"},
+                   {"latency_ms", 700},
+                   {"tokens_in", 1000},
+                   {"tokens_out", 200},
+                   {"cost_usd", 0.006}}
+                  .dump() +
+              "\n";
+  }
+  HttpClient client(vigil.base_url());
+  auto posted =
+      client.Request("POST", "/v1/events", ndjson,
+                     {"Content-Type: application/x-ndjson", "Authorization: Bearer ingest-s"});
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  auto opened = client.Request(
+      "POST", "/v1/incidents",
+      json{{"use_case", "refund-bot"}, {"severity", "P2"}, {"title", "refund latency"}}.dump(),
+      {"Content-Type: application/json", "Authorization: Bearer op-s"});
+  ASSERT_EQ(opened->status, 201) << opened->body;
+
+  // ES modules resolve packages next to the script: run it from the prepared directory.
+  const fs::path node_dir = fs::path(node_modules).parent_path();
+  fs::copy_file(fs::path(VIGIL_SOURCE_DIR) / "tests" / "web" / "dashboard.mjs",
+                node_dir / "dashboard.mjs", fs::copy_options::overwrite_existing);
+  const fs::path shots = fs::path(VIGIL_BINARY_DIR) / "web-screenshots";
+  fs::create_directories(shots);
+  auto [rc, out] = Shell("cd '" + node_dir.string() + "' && node dashboard.mjs " +
+                         vigil.base_url() + " read-s '" + shots.string() + "'");
+  const size_t brace = out.rfind("{\"ok\"");
+  ASSERT_NE(brace, std::string::npos) << out;
+  const json r = json::parse(out.substr(brace));
+  EXPECT_EQ(rc, 0) << r.dump(2);
+  const json& seen = r["seen"];
+  EXPECT_NE(seen.value("bad_token", "").find("not valid"), std::string::npos) << r.dump(2);
+  // The cards show what was stored: 20 tasks, 90.0% success, 2 tool_error; 20 model calls.
+  const std::string task = seen.value("task_card", "");
+  EXPECT_NE(task.find("90.0%"), std::string::npos) << task;
+  EXPECT_NE(task.find("tasks20"), std::string::npos) << task;
+  EXPECT_NE(task.find("tool_error2"), std::string::npos) << task;
+  EXPECT_NE(seen.value("inference_card", "").find("calls20"), std::string::npos);
+  EXPECT_GE(seen.value("chart_points", 0), 1);
+  EXPECT_NEAR(seen.value("chart_total", 0.0), 20 * 0.006, 1e-9);
+  EXPECT_EQ(seen.value("chart_canvas", 0), 1);
+  EXPECT_EQ(seen.value("charts_after_refresh", 0), 1);
+  EXPECT_NE(seen.value("who", "").find("viewer"), std::string::npos);
+  EXPECT_EQ(seen.value("incidents_rows", 0), 1);
+  EXPECT_EQ(seen.value("postmortems_rows", -1), 0);
+  for (const char* page : {"signin", "overview", "incidents", "postmortems"}) {
+    EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
+  }
+}
+
+}  // namespace
+}  // namespace vigil::testing
