@@ -1,9 +1,9 @@
 // Drives the dashboard in Debian's chromium (headless) against a running vigil:
-//   node dashboard.mjs BASE_URL READ_TOKEN SCREENSHOT_DIR
+//   node dashboard.mjs BASE_URL READ_TOKEN OPERATE_TOKEN SCREENSHOT_DIR
 // Prints one JSON line with what it saw; exits 1 with the reason when a check fails.
 import { chromium } from 'playwright-core';
 
-const [base, token, shots] = process.argv.slice(2);
+const [base, token, operateToken, shots] = process.argv.slice(2);
 const problems = [];
 const consoleErrors = [];
 const apiBeforeSignIn = [];
@@ -59,12 +59,39 @@ try {
                              { timeout: 10000 });
   seen.charts_after_refresh = await page.$$eval('.uplot', (c) => c.length);
 
+  await page.click('#nav a[data-page="alerts"]');
+  await page.waitForSelector('#alerts', { timeout: 10000 });
+  await page.screenshot({ path: `${shots}/alerts.png`, fullPage: true });
   for (const name of ['incidents', 'postmortems']) {
     await page.click(`#nav a[data-page="${name}"]`);
     await page.waitForSelector(`#${name} table`, { timeout: 10000 });
     seen[`${name}_rows`] = await page.$$eval(`#${name} tbody tr`, (r) => r.length);
     await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
   }
+
+  // The incident as a read-only viewer: clocks and timeline, the update form disabled with why.
+  await page.click('#nav a[data-page="incidents"]');
+  await page.click('#incidents tbody a');
+  await page.waitForSelector('#timeline table', { timeout: 10000 });
+  seen.clocks = await page.$$eval('#clocks .card', (c) => c.map((x) => x.dataset.clock));
+  seen.update_disabled = await page.$eval('#post-update', (b) => b.disabled);
+  seen.update_why = await page.getAttribute('#post-update', 'title');
+  await page.screenshot({ path: `${shots}/incident.png`, fullPage: true });
+
+  // An operator posts an update through the form; it joins the timeline.
+  await page.click('#signout');
+  await page.waitForSelector('#signin', { timeout: 10000 });
+  await page.fill('#token', operateToken);
+  await page.click('#signin button');
+  await page.waitForSelector('#nav a[data-page="incidents"]', { timeout: 10000 });
+  await page.click('#nav a[data-page="incidents"]');
+  await page.click('#incidents tbody a');
+  await page.waitForSelector('#post-update:not([disabled])', { timeout: 10000 });
+  await page.fill('#update-text', 'Rolled back; watching the error rate');
+  await page.click('#post-update');
+  await page.waitForFunction(() => [...document.querySelectorAll('#timeline tr[data-kind="update"]')]
+    .some((r) => r.textContent.includes('watching the error rate')), null, { timeout: 10000 });
+  seen.update_posted = true;
 } catch (e) {
   problems.push(String(e));
   await page.screenshot({ path: `${shots}/failure.png`, fullPage: true }).catch(() => {});

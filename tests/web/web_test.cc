@@ -2,7 +2,9 @@
 // headless chromium against the real server holding real events. Checks the sign-in (no API
 // calls before it, a wrong token refused), the overview's cards and cost chart against the data
 // posted here, live refresh without a second chart, the incident and postmortem lists, and no
-// console errors. Screenshots of every page go to BUILD/web-screenshots.
+// console errors; the alerts page; an incident's clocks and timeline, its update form disabled for
+// a read-only token and working for an operator. Screenshots of every page go to
+// BUILD/web-screenshots.
 
 #include <gtest/gtest.h>
 
@@ -91,7 +93,7 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   const fs::path shots = fs::path(VIGIL_BINARY_DIR) / "web-screenshots";
   fs::create_directories(shots);
   auto [rc, out] = Shell("cd '" + node_dir.string() + "' && node dashboard.mjs " +
-                         vigil.base_url() + " read-s '" + shots.string() + "'");
+                         vigil.base_url() + " read-s op-s '" + shots.string() + "'");
   const size_t brace = out.rfind("{\"ok\"");
   ASSERT_NE(brace, std::string::npos) << out;
   const json r = json::parse(out.substr(brace));
@@ -111,7 +113,14 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   EXPECT_NE(seen.value("who", "").find("viewer"), std::string::npos);
   EXPECT_EQ(seen.value("incidents_rows", 0), 1);
   EXPECT_EQ(seen.value("postmortems_rows", -1), 0);
-  for (const char* page : {"signin", "overview", "incidents", "postmortems"}) {
+  // The incident page: three clocks; a read-only token cannot post, and is told why; an
+  // operator's update from the form reaches the timeline.
+  EXPECT_EQ(seen["clocks"], json::array({"switchback", "first_update", "recovery"}));
+  EXPECT_EQ(seen.value("update_disabled", false), true);
+  EXPECT_NE(seen.value("update_why", "").find("no operate role"), std::string::npos);
+  EXPECT_EQ(seen.value("update_posted", false), true);
+  for (const char* page :
+       {"signin", "overview", "alerts", "incidents", "postmortems", "incident"}) {
     EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   }
 }

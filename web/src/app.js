@@ -3,8 +3,11 @@ import { api, ApiError, setToken, signOut, token } from './api.js';
 import { el } from './util.js';
 import { overview } from './overview.js';
 import { incidents, postmortems } from './lists.js';
+import { alerts } from './alerts.js';
+import { incident } from './incident.js';
 
-const PAGES = { overview, incidents, postmortems };
+const PAGES = { overview, alerts, incidents, postmortems };
+let me = null;
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
@@ -33,16 +36,17 @@ function signIn(message) {
 function show() {
   if (current) current.abort();
   current = new AbortController();
-  const name = (location.hash.slice(1) || 'overview');
-  const page = PAGES[name] || overview;
-  for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.dataset.page === name);
+  const [name, arg] = (location.hash.slice(1) || 'overview').split('/');
+  const page = name === 'incident' ? (m, s) => incident(m, s, arg, me) : (PAGES[name] || overview);
+  const section = name === 'incident' ? 'incidents' : name;
+  for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.dataset.page === section);
   Promise.resolve(page(main, current.signal)).catch((e) => {
     main.replaceChildren(el('div', { class: 'error' }, e.message));
   });
 }
 
 async function start() {
-  const me = await api('/v1/whoami');
+  me = await api('/v1/whoami');
   who.replaceChildren(`${me.name} · ${me.roles.join(', ')} `,
     el('a', { href: '#', id: 'signout', onclick: (e) => { e.preventDefault(); signOut(); signIn(); } }, 'sign out'));
   nav.replaceChildren(...Object.keys(PAGES).map((p) => el('a', { href: `#${p}`, 'data-page': p }, p)));

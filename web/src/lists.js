@@ -1,18 +1,14 @@
 // Incidents and postmortems, as lists read from the API.
 import { api } from './api.js';
-import { el } from './util.js';
-
-function table(headers, rows) {
-  return el('table', {}, el('thead', {}, el('tr', {}, headers.map((h) => el('th', {}, h)))),
-    el('tbody', {}, rows));
-}
+import { el, table } from './util.js';
 
 export async function incidents(main) {
   const r = await api('/v1/incidents');
   main.replaceChildren(el('div', { class: 'panel', id: 'incidents' }, el('h3', {}, 'Incidents'),
     table(['id', 'severity', 'status', 'use case', 'title', 'opened'],
       r.incidents.map((i) => el('tr', {},
-        el('td', {}, i.id), el('td', {}, el('span', { class: 'tag' }, i.severity)),
+        el('td', {}, el('a', { href: `#incident/${i.id}` }, i.id)),
+        el('td', {}, el('span', { class: 'tag' }, i.severity)),
         el('td', {}, i.status), el('td', {}, i.use_case), el('td', {}, i.title),
         el('td', {}, i.opened_at))))));
 }

@@ -12,6 +12,11 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+export function table(headers, rows) {
+  return el('table', {}, el('thead', {}, el('tr', {}, headers.map((h) => el('th', {}, h)))),
+    el('tbody', {}, rows));
+}
+
 export const pct = (x) => `${(100 * (x || 0)).toFixed(1)}%`;
 export const num = (x) => (x || 0).toLocaleString('en-US');
 export const ms = (x) => `${Math.round(x || 0)} ms`;
