@@ -69,6 +69,12 @@ try {
     await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
   }
 
+  // Releases as a read-only viewer: the rollback button is disabled with the reason.
+  await page.click('#nav a[data-page="releases"]');
+  await page.waitForSelector('#releases tr[data-role="active"]', { timeout: 10000 });
+  seen.rollback_disabled_for_viewer = await page.$eval('#rollback', (b) => b.disabled);
+  seen.rollback_why = await page.getAttribute('#rollback', 'title');
+
   // The incident as a read-only viewer: clocks and timeline, the update form disabled with why.
   await page.click('#nav a[data-page="incidents"]');
   await page.click('#incidents tbody a');
@@ -92,6 +98,18 @@ try {
   await page.waitForFunction(() => [...document.querySelectorAll('#timeline tr[data-kind="update"]')]
     .some((r) => r.textContent.includes('watching the error rate')), null, { timeout: 10000 });
   seen.update_posted = true;
+
+  // The operator rolls back from the releases page, through a confirmation naming the change.
+  await page.click('#nav a[data-page="releases"]');
+  await page.waitForSelector('#rollback:not([disabled])', { timeout: 10000 });
+  await page.click('#rollback');
+  await page.waitForSelector('#confirm-yes', { timeout: 10000 });
+  seen.rollback_confirm = await page.textContent('#confirm p');
+  await page.click('#confirm-yes');
+  await page.waitForFunction(() => document.querySelector('#releases tr[data-role="active"]')
+    ?.dataset.version === 'v1', null, { timeout: 10000 });
+  seen.active_after_rollback = 'v1';
+  await page.screenshot({ path: `${shots}/releases.png`, fullPage: true });
 } catch (e) {
   problems.push(String(e));
   await page.screenshot({ path: `${shots}/failure.png`, fullPage: true }).catch(() => {});

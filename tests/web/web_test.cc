@@ -28,6 +28,11 @@ auth:
     - { name: agent, token_env: T_INGEST, roles: [ingest], tenants: [acme] }
     - { name: viewer, token_env: T_READ, roles: [read], tenants: "*" }
     - { name: oncall, token_env: T_OPERATE, roles: [operate, read], tenants: "*" }
+use_cases:
+  - name: refund-bot
+    releases:
+      - { version: v1, model: m-large, prompt: refund@3, tools: [lookup_order], known_good: true }
+      - { version: v2, model: m-large, prompt: refund@4, tools: [lookup_order], active: true }
 )";
 
 TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
@@ -119,8 +124,18 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   EXPECT_EQ(seen.value("update_disabled", false), true);
   EXPECT_NE(seen.value("update_why", "").find("no operate role"), std::string::npos);
   EXPECT_EQ(seen.value("update_posted", false), true);
+  // Releases: read-only cannot roll back (and is told why); the operator's confirmation names
+  // the change, and after it the route shows v1.
+  EXPECT_EQ(seen.value("rollback_disabled_for_viewer", false), true);
+  EXPECT_NE(seen.value("rollback_confirm", "").find("from v2 to v1"), std::string::npos)
+      << seen.dump(2);
+  EXPECT_EQ(seen.value("active_after_rollback", ""), "v1");
+  HttpClient check(vigil.base_url());
+  auto route = check.Get("/v1/routes/refund-bot", {"Authorization: Bearer read-s"});
+  ASSERT_TRUE(route.ok());
+  EXPECT_EQ(json::parse(route->body)["release"]["version"], "v1");
   for (const char* page :
-       {"signin", "overview", "alerts", "incidents", "postmortems", "incident"}) {
+       {"signin", "overview", "alerts", "incidents", "postmortems", "incident", "releases"}) {
     EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   }
 }

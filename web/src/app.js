@@ -5,8 +5,9 @@ import { overview } from './overview.js';
 import { incidents, postmortems } from './lists.js';
 import { alerts } from './alerts.js';
 import { incident } from './incident.js';
+import { releases } from './releases.js';
 
-const PAGES = { overview, alerts, incidents, postmortems };
+const PAGES = { overview, alerts, incidents, releases: (m, s) => releases(m, s, me), postmortems };
 let me = null;
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
