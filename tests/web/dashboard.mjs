@@ -69,6 +69,18 @@ try {
     await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
   }
 
+  // A postmortem in its structure, and the knowledge base finding it by words of its text.
+  await page.click('#postmortems tbody a');
+  await page.waitForSelector('#reinforcements table', { timeout: 10000 });
+  seen.pm_reinforcements = await page.$$eval('#reinforcements tbody tr', (r) => r.length);
+  await page.screenshot({ path: `${shots}/postmortem.png`, fullPage: true });
+  await page.click('#nav a[data-page="postmortems"]');
+  await page.waitForSelector('#kb-query', { timeout: 10000 });
+  await page.fill('#kb-query', 'latency spike refund');
+  await page.click('#kb button');
+  await page.waitForSelector('#kb-results li', { timeout: 10000 });
+  seen.kb_hits = await page.$$eval('#kb-results li', (r) => r.length);
+
   // Releases as a read-only viewer: the rollback button is disabled with the reason.
   await page.click('#nav a[data-page="releases"]');
   await page.waitForSelector('#releases tr[data-role="active"]', { timeout: 10000 });

@@ -90,6 +90,23 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
       json{{"use_case", "refund-bot"}, {"severity", "P2"}, {"title", "refund latency"}}.dump(),
       {"Content-Type: application/json", "Authorization: Bearer op-s"});
   ASSERT_EQ(opened->status, 201) << opened->body;
+  // A postmortem of that incident, with a reinforcement, for the postmortem pages and the KB.
+  const int64_t incident_id = json::parse(opened->body)["id"];
+  auto drafted =
+      client.Request("POST", "/v1/postmortems", json{{"incident_id", incident_id}}.dump(),
+                     {"Content-Type: application/json", "Authorization: Bearer op-s"});
+  ASSERT_EQ(drafted->status, 201) << drafted->body;
+  const std::string pm = std::to_string(json::parse(drafted->body)["id"].get<int64_t>());
+  auto edited = client.Request("PUT", "/v1/postmortems/" + pm,
+                               json{{"summary", "Refund latency spike after the new prompt"},
+                                    {"reinforcements",
+                                     {{{"kind", "alert_rule"},
+                                       {"ref", "refund-latency"},
+                                       {"owner", "maria"},
+                                       {"due", "2099-01-01"}}}}}
+                                   .dump(),
+                               {"Content-Type: application/json", "Authorization: Bearer op-s"});
+  ASSERT_EQ(edited->status, 200) << edited->body;
 
   // ES modules resolve packages next to the script: run it from the prepared directory.
   const fs::path node_dir = fs::path(node_modules).parent_path();
@@ -117,7 +134,9 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   EXPECT_EQ(seen.value("charts_after_refresh", 0), 1);
   EXPECT_NE(seen.value("who", "").find("viewer"), std::string::npos);
   EXPECT_EQ(seen.value("incidents_rows", 0), 1);
-  EXPECT_EQ(seen.value("postmortems_rows", -1), 0);
+  EXPECT_EQ(seen.value("postmortems_rows", -1), 1);
+  EXPECT_EQ(seen.value("pm_reinforcements", 0), 1);
+  EXPECT_EQ(seen.value("kb_hits", 0), 1);
   // The incident page: three clocks; a read-only token cannot post, and is told why; an
   // operator's update from the form reaches the timeline.
   EXPECT_EQ(seen["clocks"], json::array({"switchback", "first_update", "recovery"}));
@@ -134,8 +153,8 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   auto route = check.Get("/v1/routes/refund-bot", {"Authorization: Bearer read-s"});
   ASSERT_TRUE(route.ok());
   EXPECT_EQ(json::parse(route->body)["release"]["version"], "v1");
-  for (const char* page :
-       {"signin", "overview", "alerts", "incidents", "postmortems", "incident", "releases"}) {
+  for (const char* page : {"signin", "overview", "alerts", "incidents", "postmortems", "postmortem",
+                           "incident", "releases"}) {
     EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   }
 }

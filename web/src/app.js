@@ -6,6 +6,7 @@ import { incidents, postmortems } from './lists.js';
 import { alerts } from './alerts.js';
 import { incident } from './incident.js';
 import { releases } from './releases.js';
+import { postmortem } from './postmortem.js';
 
 const PAGES = { overview, alerts, incidents, releases: (m, s) => releases(m, s, me), postmortems };
 let me = null;
@@ -38,8 +39,12 @@ function show() {
   if (current) current.abort();
   current = new AbortController();
   const [name, arg] = (location.hash.slice(1) || 'overview').split('/');
-  const page = name === 'incident' ? (m, s) => incident(m, s, arg, me) : (PAGES[name] || overview);
-  const section = name === 'incident' ? 'incidents' : name;
+  const details = {
+    incident: (m, s) => incident(m, s, arg, me),
+    postmortem: (m, s) => postmortem(m, s, arg),
+  };
+  const page = details[name] || PAGES[name] || overview;
+  const section = name === 'incident' ? 'incidents' : name === 'postmortem' ? 'postmortems' : name;
   for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.dataset.page === section);
   Promise.resolve(page(main, current.signal)).catch((e) => {
     main.replaceChildren(el('div', { class: 'error' }, e.message));

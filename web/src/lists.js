@@ -1,6 +1,7 @@
 // Incidents and postmortems, as lists read from the API.
 import { api } from './api.js';
 import { el, table } from './util.js';
+import { kbSearch } from './postmortem.js';
 
 export async function incidents(main) {
   const r = await api('/v1/incidents');
@@ -15,10 +16,11 @@ export async function incidents(main) {
 
 export async function postmortems(main) {
   const r = await api('/v1/postmortems');
-  main.replaceChildren(el('div', { class: 'panel', id: 'postmortems' }, el('h3', {}, 'Postmortems'),
+  main.replaceChildren(kbSearch(), el('div', { class: 'panel', id: 'postmortems' }, el('h3', {}, 'Postmortems'),
     table(['id', 'incident', 'status', 'use case', 'verified', 'title'],
       r.postmortems.map((p) => el('tr', {},
-        el('td', {}, p.id), el('td', {}, p.incident_id), el('td', {}, p.status),
+        el('td', {}, el('a', { href: `#postmortem/${p.id}` }, p.id)), el('td', {}, p.incident_id),
+        el('td', {}, p.status),
         el('td', {}, p.use_case), el('td', {}, `${p.verified}/${p.reinforcements}`),
         el('td', {}, p.title))))));
 }
