@@ -96,6 +96,13 @@ try {
   seen.update_why = await page.getAttribute('#post-update', 'title');
   await page.screenshot({ path: `${shots}/incident.png`, fullPage: true });
 
+  // From the incident to a failing request's trace: the waterfall highlights the failing step.
+  await page.click('#failing-traces a');
+  await page.waitForSelector('#waterfall .wf-row', { timeout: 10000 });
+  seen.waterfall_rows = await page.$$eval('#waterfall .wf-row', (r) => r.length);
+  seen.failing_span = await page.textContent('#waterfall .wf-row.error[data-layer="tool"]');
+  await page.screenshot({ path: `${shots}/trace.png`, fullPage: true });
+
   // An operator posts an update through the form; it joins the timeline.
   await page.click('#signout');
   await page.waitForSelector('#signin', { timeout: 10000 });

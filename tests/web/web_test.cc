@@ -80,6 +80,22 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
                   .dump() +
               "\n";
   }
+  // The two failed requests failed in their refund tool call.
+  for (int i = 0; i < 2; ++i) {
+    const std::string trace = std::string(30, 'a') + "0" + std::to_string(i);
+    ndjson += json{{"ts", now - (60 - i) * 1'000'000'000LL - 300'000'000},
+                   {"trace_id", trace},
+                   {"span_id", std::string(16, '3')},
+                   {"parent_span_id", std::string(16, '1')},
+                   {"use_case", "refund-bot"},
+                   {"layer", "tool"},
+                   {"tool", "issue_refund"},
+                   {"status", "error"},
+                   {"error_class", "permission_denied"},
+                   {"latency_ms", 40}}
+                  .dump() +
+              "\n";
+  }
   HttpClient client(vigil.base_url());
   auto posted =
       client.Request("POST", "/v1/events", ndjson,
@@ -137,6 +153,10 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   EXPECT_EQ(seen.value("postmortems_rows", -1), 1);
   EXPECT_EQ(seen.value("pm_reinforcements", 0), 1);
   EXPECT_EQ(seen.value("kb_hits", 0), 1);
+  // The trace waterfall, reached from the incident, shows the failing tool span.
+  EXPECT_NE(seen.value("failing_span", "").find("issue_refund"), std::string::npos) << seen.dump(2);
+  EXPECT_NE(seen.value("failing_span", "").find("permission_denied"), std::string::npos);
+  EXPECT_EQ(seen.value("waterfall_rows", 0), 3);
   // The incident page: three clocks; a read-only token cannot post, and is told why; an
   // operator's update from the form reaches the timeline.
   EXPECT_EQ(seen["clocks"], json::array({"switchback", "first_update", "recovery"}));
@@ -154,7 +174,7 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   ASSERT_TRUE(route.ok());
   EXPECT_EQ(json::parse(route->body)["release"]["version"], "v1");
   for (const char* page : {"signin", "overview", "alerts", "incidents", "postmortems", "postmortem",
-                           "incident", "releases"}) {
+                           "incident", "trace", "releases"}) {
     EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   }
 }

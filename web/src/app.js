@@ -7,6 +7,7 @@ import { alerts } from './alerts.js';
 import { incident } from './incident.js';
 import { releases } from './releases.js';
 import { postmortem } from './postmortem.js';
+import { trace } from './trace.js';
 
 const PAGES = { overview, alerts, incidents, releases: (m, s) => releases(m, s, me), postmortems };
 let me = null;
@@ -42,6 +43,7 @@ function show() {
   const details = {
     incident: (m, s) => incident(m, s, arg, me),
     postmortem: (m, s) => postmortem(m, s, arg),
+    trace: (m, s) => trace(m, s, arg),
   };
   const page = details[name] || PAGES[name] || overview;
   const section = name === 'incident' ? 'incidents' : name === 'postmortem' ? 'postmortems' : name;

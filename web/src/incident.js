@@ -18,6 +18,9 @@ export async function incident(main, signal, id, me) {
         el('div', { class: 'row' }, el('span', {}, 'target'), el('span', {}, c.target)),
         el('div', { class: 'row' }, el('span', {}, c.stopped ? 'stopped' : 'running'),
            el('span', {}, c.met ? 'met' : 'missed')))));
+    const since = new Date(Date.parse(i.opened_at) - 600000).toISOString();
+    const failures = (await api(`/v1/events?use_case=${encodeURIComponent(i.use_case)}&layer=task&from=${since}&limit=200`))
+      .events.filter((e) => e.status === 'error').slice(0, 10);
     const similar = i.timeline.filter((e) => e.kind === 'similar_incidents')
       .flatMap((e) => (e.detail.similar || []).map((s) => el('li', {},
         `postmortem ${s.postmortem_id} (incident ${s.incident_id}): ${s.title}`,
@@ -46,7 +49,10 @@ export async function incident(main, signal, id, me) {
       el('h2', { id: 'incident-title' }, `Incident ${i.id} · ${i.severity} · ${i.status}: ${i.title}`),
       clocks,
       el('div', { class: 'panel' }, el('h3', {}, 'Diagnosis'),
-        el('p', { id: 'diagnosis' }, (i.diagnosis && i.diagnosis.summary) || 'no diagnosis')),
+        el('p', { id: 'diagnosis' }, (i.diagnosis && i.diagnosis.summary) || 'no diagnosis'),
+        failures.length ? el('div', { id: 'failing-traces' }, 'Failing requests: ', failures.map((e) =>
+          el('a', { href: `#trace/${e.trace_id}`, class: 'trace-link' }, `${e.request_id || e.trace_id.slice(0, 8)} (${e.error_class})`))
+          .flatMap((a, k) => (k ? [', ', a] : [a]))) : null),
       similar.length ? el('div', { class: 'panel', id: 'similar' }, el('h3', {}, 'Similar past incidents'),
         el('ul', {}, similar)) : null,
       el('div', { class: 'panel', id: 'runbook' }, el('h3', {}, 'Runbook'),
