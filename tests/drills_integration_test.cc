@@ -16,8 +16,6 @@
 #include "client/http_client.h"
 #include "support/vigil_process.h"
 
-extern char** environ;
-
 namespace vigil::testing {
 namespace {
 
@@ -71,30 +69,11 @@ class DrillsTest : public ::testing::Test {
     ASSERT_TRUE(vigil_->WaitReady());
     std::ofstream(dir_.File("config.yaml")) << kConfig;
   }
-  void TearDown() override {
-    if (sim_pid_ > 0) {
-      kill(sim_pid_, SIGTERM);
-      waitpid(sim_pid_, nullptr, 0);
-    }
-  }
+  void TearDown() override { StopProcess(sim_pid_); }
   void StartSimulator() {
-    const std::string binary = VigilBinary(), config = dir_.File("config.yaml"),
-                      server = vigil_->base_url(), log = dir_.File("sim.log");
-    std::vector<std::string> args = {binary,     "sim",  "--config", config,
-                                     "--server", server, "--quiet"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_strings = {"VIGIL_TOKEN=sim-s", "PATH=/usr/bin:/bin"};
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ASSERT_EQ(posix_spawn(&sim_pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data()),
-              0);
-    posix_spawn_file_actions_destroy(&actions);
+    sim_pid_ =
+        SpawnSimulator(dir_.File("config.yaml"), vigil_->base_url(), "sim-s", dir_.File("sim.log"));
+    ASSERT_GT(sim_pid_, 0);
     // Live traffic first: the preflight wants it.
     ASSERT_TRUE(WaitFor([&] {
       const json s = Get("/v1/summary?use_case=refund-bot&from=-1m");

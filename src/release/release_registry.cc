@@ -529,10 +529,8 @@ Result<RollbackCheck> ReleaseRegistry::CheckRollbackAfterPromote(const std::stri
       }
       VIGIL_RETURN_IF_ERROR(step);
     }
-    if (current_soaked) {
-      after.last_known_good = current;
-    } else if (route->last_known_good != candidate) {
-      after.last_known_good = route->last_known_good;
+    if (current_soaked || route->last_known_good != candidate) {
+      after.last_known_good = current_soaked ? current : route->last_known_good;
     }
     out = CheckTarget(db, after, std::nullopt);
     return out.ok() ? Status::Ok() : out.status();

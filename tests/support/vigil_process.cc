@@ -1,6 +1,8 @@
 #include "support/vigil_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,33 @@
 namespace vigil::testing {
 
 std::string VigilBinary() { return VIGIL_BINARY_PATH; }
+
+pid_t SpawnSimulator(const std::string& config, const std::string& server, const std::string& token,
+                     const std::string& log) {
+  const std::string binary = VigilBinary();
+  std::vector<std::string> args = {binary,     "sim",  "--config", config,
+                                   "--server", server, "--quiet"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings = {"VIGIL_TOKEN=" + token, "PATH=/usr/bin:/bin"};
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+void StopProcess(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+}
 
 double PeakRssMiB(int pid) {
   std::ifstream in(pid == 0 ? std::string("/proc/self/status")

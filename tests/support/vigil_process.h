@@ -63,6 +63,13 @@ class VigilProcess {
 
 std::string VigilBinary();
 
+// Starts `vigil sim --config CONFIG --server SERVER --quiet` with VIGIL_TOKEN=token, stderr to
+// `log`; returns its pid (-1 on failure). Stop it with StopProcess().
+pid_t SpawnSimulator(const std::string& config, const std::string& server, const std::string& token,
+                     const std::string& log);
+// SIGTERM and wait; a pid ≤ 0 is ignored.
+void StopProcess(pid_t pid);
+
 // Peak resident set size of a process (VmHWM) in MiB; 0 when unreadable. pid 0: this process.
 double PeakRssMiB(int pid = 0);
 
