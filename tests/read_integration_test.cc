@@ -201,6 +201,63 @@ TEST_F(ReadApiTest, UseCasesListDeclaredAndSeen) {
   EXPECT_EQ(list[1]["events"], 21);
 }
 
+TEST_F(ReadApiTest, TimeSeriesPutsTheFixtureInItsMinuteAndAgreesWithTheSummary) {
+  const int64_t ts = TenMinutesAgo();
+  ASSERT_EQ(Ingest(Fixture(ts))["accepted"], 21);
+  json s = GetJson("/v1/timeseries?from=-30m&to=now");
+  EXPECT_EQ(s["step_s"], 60);  // 30 minutes → one point per minute
+  const json& time = s["time"];
+  ASSERT_GE(time.size(), 30u);
+  ASSERT_LE(time.size(), 31u);
+  const int64_t minute = ts / 1'000'000'000 / 60 * 60;
+  size_t at = time.size();
+  for (size_t i = 0; i < time.size(); ++i) {
+    if (time[i].get<int64_t>() == minute) at = i;
+  }
+  ASSERT_LT(at, time.size()) << "no point for the fixture's minute " << minute;
+  EXPECT_EQ(s["task"]["count"][at], 10);
+  EXPECT_EQ(s["task"]["errors"][at], 2);
+  EXPECT_DOUBLE_EQ(s["task"]["success_rate"][at].get<double>(), 0.8);
+  EXPECT_NEAR(s["inference"]["latency_p50_ms"][at].get<double>(), 300, 3);
+  EXPECT_EQ(s["inference"]["tokens_in"][at], 5000);
+  EXPECT_EQ(s["inference"]["retries"][at], 1);
+  EXPECT_EQ(s["inference"]["refusals"][at], 1);
+  EXPECT_NEAR(s["tool"]["success_rate"][at].get<double>(), 2.0 / 3, 1e-12);
+  EXPECT_EQ(s["tool"]["idempotency_collisions"][at], 1);
+  EXPECT_DOUBLE_EQ(s["business"]["rate_per_task"]["conversion"][at].get<double>(), 0.2);
+  EXPECT_NEAR(s["cost"]["usd_per_minute"][at].get<double>(), 0.03, 1e-12);
+  // Minutes without tasks have no success rate (null), not a false 0 %.
+  const size_t empty = at == 0 ? 1 : 0;
+  EXPECT_EQ(s["task"]["count"][empty], 0);
+  EXPECT_TRUE(s["task"]["success_rate"][empty].is_null());
+
+  // Each column sums to the summary's total over the same range.
+  json summary = GetJson("/v1/summary?from=-30m&to=now");
+  int64_t tasks = 0;
+  for (const auto& n : s["task"]["count"]) tasks += n.get<int64_t>();
+  EXPECT_EQ(tasks, summary["task"]["count"].get<int64_t>());
+
+  // Over 7 days the step is an hour and the hour cells carry the same counts.
+  json week = GetJson("/v1/timeseries?from=-7d&to=now");
+  EXPECT_EQ(week["step_s"], 3600);
+  int64_t week_tasks = 0;
+  for (const auto& n : week["task"]["count"]) week_tasks += n.get<int64_t>();
+  EXPECT_EQ(week_tasks, 10);
+  // 24 hours at 15-minute steps reads minute cells: still every task once.
+  json day = GetJson("/v1/timeseries?from=-24h&to=now&step=15m");
+  int64_t day_tasks = 0;
+  for (const auto& n : day["task"]["count"]) day_tasks += n.get<int64_t>();
+  EXPECT_EQ(day_tasks, 10);
+  EXPECT_EQ(GetJson("/v1/timeseries?from=-30m&use_case=faq-assistant")["task"]["count"][at], 0);
+
+  for (const char* bad : {"/v1/timeseries?step=90s", "/v1/timeseries?from=-7d&step=1m",
+                          "/v1/timeseries?step=soon"}) {
+    ClientResponse r = Get(bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(json::parse(r.body, nullptr, false)["error"]["field"], "step") << bad << r.body;
+  }
+}
+
 TEST_F(ReadApiTest, BadParametersAreNamed) {
   for (const char* path :
        {"/v1/summary?from=yesterday", "/v1/events?to=12x", "/v1/use_cases?from=now&to=-1h",

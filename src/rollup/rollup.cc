@@ -81,7 +81,7 @@ void AccumulateRollups(std::span<const Event> events, const std::vector<bool>& i
   }
 }
 
-std::vector<RollupPlanPart> PlanRollupRead(int64_t from_ns, int64_t to_ns) {
+std::vector<RollupPlanPart> PlanRollupRead(int64_t from_ns, int64_t to_ns, RollupGrain coarsest) {
   std::vector<RollupPlanPart> parts;
   int64_t from = BucketStart(RollupGrain::kMinute, from_ns);
   int64_t to = BucketStart(RollupGrain::kMinute, to_ns);
@@ -90,7 +90,7 @@ std::vector<RollupPlanPart> PlanRollupRead(int64_t from_ns, int64_t to_ns) {
   int64_t first_hour = BucketStart(RollupGrain::kHour, from);
   if (first_hour < from) first_hour += kHourNs;
   int64_t last_hour = BucketStart(RollupGrain::kHour, to);  // exclusive end of whole hours
-  if (first_hour >= last_hour) {
+  if (first_hour >= last_hour || coarsest == RollupGrain::kMinute) {
     parts.push_back({RollupGrain::kMinute, from, to});
     return parts;
   }

@@ -96,12 +96,14 @@ struct RollupRow {
 };
 
 // The plan for covering [from, to) with as few cells as possible: whole hours from hour cells,
-// the edges from minute cells. The range is first widened to whole minutes.
+// the edges from minute cells. The range is first widened to whole minutes. With `coarsest`
+// kMinute the whole range is read from minute cells.
 struct RollupPlanPart {
   RollupGrain grain;
   int64_t from_ns;  // bucket starts in [from_ns, to_ns)
   int64_t to_ns;
 };
-std::vector<RollupPlanPart> PlanRollupRead(int64_t from_ns, int64_t to_ns);
+std::vector<RollupPlanPart> PlanRollupRead(int64_t from_ns, int64_t to_ns,
+                                           RollupGrain coarsest = RollupGrain::kHour);
 
 }  // namespace vigil

@@ -22,6 +22,8 @@ class ReadApi {
           std::vector<UseCaseConfig> declared_use_cases, const RouteHub* routes = nullptr);
 
   void Summary(HttpRequest& req, Responder respond);
+  // GET /v1/timeseries (read_api_series.cc).
+  void Series(HttpRequest& req, Responder respond);
   void Trace(HttpRequest& req, Responder respond);
   void Events(HttpRequest& req, Responder respond);
   void UseCases(HttpRequest& req, Responder respond);

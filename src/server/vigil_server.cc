@@ -142,6 +142,9 @@ void VigilServer::RegisterRoutes() {
   router_.Add("GET", "/v1/summary", [this](HttpRequest& req, Responder respond) {
     read_api_->Summary(req, std::move(respond));
   });
+  router_.Add("GET", "/v1/timeseries", [this](HttpRequest& req, Responder respond) {
+    read_api_->Series(req, std::move(respond));
+  });
   router_.Add("GET", "/v1/traces/{trace_id}", [this](HttpRequest& req, Responder respond) {
     read_api_->Trace(req, std::move(respond));
   });

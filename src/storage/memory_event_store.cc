@@ -45,7 +45,7 @@ void MemoryEventStore::FailNextAppends(int n) {
 Result<std::vector<RollupRow>> MemoryEventStore::ReadRollups(const RollupQuery& q) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<RollupRow> rows;
-  for (const RollupPlanPart& part : PlanRollupRead(q.from_ns, q.to_ns)) {
+  for (const RollupPlanPart& part : PlanRollupRead(q.from_ns, q.to_ns, q.coarsest_grain)) {
     for (const auto& [id, cell] : rollups_) {
       if (id.grain != part.grain || id.bucket_ns < part.from_ns || id.bucket_ns >= part.to_ns) {
         continue;

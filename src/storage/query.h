@@ -25,6 +25,9 @@ struct RollupQuery {
   std::string release;   // empty: any
   int64_t from_ns = 0;
   int64_t to_ns = 0;
+  // kMinute: read minute cells over the whole range (time series finer than an hour need them);
+  // kHour: whole hours from hour cells (fewer rows; see PlanRollupRead).
+  RollupGrain coarsest_grain = RollupGrain::kHour;
 };
 
 struct StoredEvent {

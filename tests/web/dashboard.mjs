@@ -49,7 +49,12 @@ try {
                              null, { timeout: 15000 });
   seen.chart_points = Number(await page.getAttribute('#cost-chart', 'data-points'));
   seen.chart_total = Number(await page.getAttribute('#cost-chart', 'data-total'));
-  seen.chart_canvas = await page.$$eval('#cost-chart canvas', (c) => c.length);
+  seen.chart_tasks = Number(await page.getAttribute('#task-chart', 'data-tasks'));
+  // Per-layer charts hold the data uPlot drew: the success-rate and latency series' values.
+  seen.chart_series = await page.evaluate(() => Object.fromEntries(
+    ['task-chart', 'latency-chart', 'tool-chart', 'cost-chart'].map((id) =>
+      [id, Number(document.getElementById(id).dataset.points)])));
+  seen.chart_canvas = await page.$$eval('.charts canvas', (c) => c.length);
   seen.who = await page.textContent('#who');
   await page.screenshot({ path: `${shots}/overview.png`, fullPage: true });
 
@@ -129,6 +134,13 @@ try {
     ?.dataset.version === 'v1', null, { timeout: 10000 });
   seen.active_after_rollback = 'v1';
   await page.screenshot({ path: `${shots}/releases.png`, fullPage: true });
+
+  // The overview marks the rollback on its charts and lists it.
+  await page.click('#nav a[data-page="overview"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#markers li[data-kind="release"]')]
+    .some((li) => li.textContent.includes('release.rollback')), null, { timeout: 10000 });
+  seen.release_markers = await page.$$eval('#markers li[data-kind="release"]', (l) => l.map((x) => x.textContent));
+  await page.screenshot({ path: `${shots}/overview-markers.png`, fullPage: true });
 } catch (e) {
   problems.push(String(e));
   await page.screenshot({ path: `${shots}/failure.png`, fullPage: true }).catch(() => {});

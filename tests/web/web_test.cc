@@ -146,8 +146,14 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   EXPECT_NE(seen.value("inference_card", "").find("calls20"), std::string::npos);
   EXPECT_GE(seen.value("chart_points", 0), 1);
   EXPECT_NEAR(seen.value("chart_total", 0.0), 20 * 0.006, 1e-9);
-  EXPECT_EQ(seen.value("chart_canvas", 0), 1);
-  EXPECT_EQ(seen.value("charts_after_refresh", 0), 1);
+  // Five per-layer charts (task, inference latency, tool, business, cost), drawn from the
+  // stored data: the task chart's series adds up to the 20 tasks; live refreshes keep five.
+  EXPECT_EQ(seen.value("chart_tasks", 0), 20);
+  for (const char* chart : {"task-chart", "latency-chart", "tool-chart", "cost-chart"}) {
+    EXPECT_GE(seen["chart_series"].value(chart, 0), 1) << chart << seen.dump(2);
+  }
+  EXPECT_EQ(seen.value("chart_canvas", 0), 5);
+  EXPECT_EQ(seen.value("charts_after_refresh", 0), 5);
   EXPECT_NE(seen.value("who", "").find("viewer"), std::string::npos);
   EXPECT_EQ(seen.value("incidents_rows", 0), 1);
   EXPECT_EQ(seen.value("postmortems_rows", -1), 1);
@@ -169,6 +175,13 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   EXPECT_NE(seen.value("rollback_confirm", "").find("from v2 to v1"), std::string::npos)
       << seen.dump(2);
   EXPECT_EQ(seen.value("active_after_rollback", ""), "v1");
+  // …and the overview draws it as a release marker.
+  ASSERT_TRUE(seen.contains("release_markers")) << seen.dump(2);
+  bool marked = false;
+  for (const auto& m : seen["release_markers"]) {
+    marked |= m.get<std::string>().find("release.rollback refund-bot@v1 by oncall") != std::string::npos;
+  }
+  EXPECT_TRUE(marked) << seen["release_markers"].dump();
   HttpClient check(vigil.base_url());
   auto route = check.Get("/v1/routes/refund-bot", {"Authorization: Bearer read-s"});
   ASSERT_TRUE(route.ok());

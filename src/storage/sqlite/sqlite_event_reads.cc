@@ -42,7 +42,7 @@ Result<std::vector<RollupRow>> SqliteEventStore::ReadRollups(const RollupQuery& 
   if (!db.ok()) return db.status();
   std::vector<RollupRow> rows;
   Status st;
-  for (const RollupPlanPart& part : PlanRollupRead(q.from_ns, q.to_ns)) {
+  for (const RollupPlanPart& part : PlanRollupRead(q.from_ns, q.to_ns, q.coarsest_grain)) {
     int param = 4;
     std::string sql = std::string("SELECT ") + Writer::kRollupColumns +
                       " FROM rollups WHERE grain_s = ?1 AND bucket_ns >= ?2 AND bucket_ns < ?3" +
