@@ -3,13 +3,16 @@
 // calls before it, a wrong token refused), the overview's cards and cost chart against the data
 // posted here, live refresh without a second chart, the incident and postmortem lists, and no
 // console errors; the alerts page; an incident's clocks and timeline, its update form disabled for
-// a read-only token and working for an operator. Screenshots of every page go to
+// a read-only token and working for an operator; the charts and their markers; and a drill
+// started from the drills page with the simulator in the loop, followed to its verdict, its
+// rollback on the incident's timeline and the releases page. Screenshots of every page go to
 // BUILD/web-screenshots.
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "client/http_client.h"
@@ -34,6 +37,29 @@ use_cases:
       - { version: v1, model: m-large, prompt: refund@3, tools: [lookup_order], known_good: true }
       - { version: v2, model: m-large, prompt: refund@4, tools: [lookup_order], active: true }
 )";
+
+// Runs tests/web/SCRIPT with node from the prepared node_modules directory (ES modules resolve
+// packages next to the script) and returns its JSON report; rc is the script's exit code.
+json RunBrowserScript(const std::string& node_modules, const std::string& script,
+                      const std::string& args, int& rc) {
+  const fs::path node_dir = fs::path(node_modules).parent_path();
+  fs::copy_file(fs::path(VIGIL_SOURCE_DIR) / "tests" / "web" / script, node_dir / script,
+                fs::copy_options::overwrite_existing);
+  auto [code, out] = Shell("cd '" + node_dir.string() + "' && node " + script + " " + args);
+  rc = code;
+  const size_t brace = out.rfind("{\"ok\"");
+  if (brace == std::string::npos) {
+    ADD_FAILURE() << script << " printed no report:\n" << out;
+    return json::object();
+  }
+  return json::parse(out.substr(brace), nullptr, false);
+}
+
+fs::path ScreenshotDir() {
+  const fs::path shots = fs::path(VIGIL_BINARY_DIR) / "web-screenshots";
+  fs::create_directories(shots);
+  return shots;
+}
 
 TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   std::string error;
@@ -124,17 +150,10 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
                                {"Content-Type: application/json", "Authorization: Bearer op-s"});
   ASSERT_EQ(edited->status, 200) << edited->body;
 
-  // ES modules resolve packages next to the script: run it from the prepared directory.
-  const fs::path node_dir = fs::path(node_modules).parent_path();
-  fs::copy_file(fs::path(VIGIL_SOURCE_DIR) / "tests" / "web" / "dashboard.mjs",
-                node_dir / "dashboard.mjs", fs::copy_options::overwrite_existing);
-  const fs::path shots = fs::path(VIGIL_BINARY_DIR) / "web-screenshots";
-  fs::create_directories(shots);
-  auto [rc, out] = Shell("cd '" + node_dir.string() + "' && node dashboard.mjs " +
-                         vigil.base_url() + " read-s op-s '" + shots.string() + "'");
-  const size_t brace = out.rfind("{\"ok\"");
-  ASSERT_NE(brace, std::string::npos) << out;
-  const json r = json::parse(out.substr(brace));
+  const fs::path shots = ScreenshotDir();
+  int rc = -1;
+  const json r = RunBrowserScript(node_modules, "dashboard.mjs",
+                                  vigil.base_url() + " read-s op-s '" + shots.string() + "'", rc);
   EXPECT_EQ(rc, 0) << r.dump(2);
   const json& seen = r["seen"];
   EXPECT_NE(seen.value("bad_token", "").find("not valid"), std::string::npos) << r.dump(2);
@@ -188,6 +207,105 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   EXPECT_EQ(json::parse(route->body)["release"]["version"], "v1");
   for (const char* page : {"signin", "overview", "alerts", "incidents", "postmortems", "postmortem",
                            "incident", "trace", "releases"}) {
+    EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
+  }
+}
+
+const char kDrillConfig[] = R"(
+auth:
+  tokens:
+    - { name: oncall, token_env: T_OPERATE, roles: [operate, read], tenants: "*" }
+    - { name: sim, token_env: T_SIM, roles: [ingest, read], tenants: [acme] }
+use_cases:
+  - name: refund-bot
+    critical_path: true
+    releases:
+      - { version: v1, model: m-large, prompt: refund@3, tools: [lookup_order],
+          fallback_model: m-small, known_good: true }
+      - { version: v2, model: m-large, prompt: refund@4, fallback_model: m-small, active: true,
+          tools: [lookup_order, issue_refund] }
+simulator:
+  seed: 5
+  rates: { refund-bot: 40 }
+  models:
+    m-large: { latency_ms: 80, sigma: 0.3 }
+    m-small: { latency_ms: 40, sigma: 0.3 }
+  errors: { inference: 0.0, tool: 0.0, refusal: 0.0 }
+  timeout: 300ms
+  max_retries: 1
+alerting:
+  evaluation_interval: 100ms
+  rules:
+    - { name: refund-task-errors, tier: P1, use_case: refund-bot, layer: task,
+        signal: error_rate, window: 3s, threshold: "> 0.3", min_samples: 20, for: 1s }
+)";
+
+TEST(DashboardTest, DrillStartedFromTheUiEndsWithTheRollbackOnItsIncidentAndTheReleasePage) {
+  std::string error;
+  const std::string node_modules = PrepareNodeModules("web", error);
+  ASSERT_FALSE(node_modules.empty()) << error;
+  TempDir dir;
+  VigilProcess vigil(dir.File("data"), kDrillConfig, {{"T_OPERATE", "op-s"}, {"T_SIM", "sim-s"}});
+  ASSERT_TRUE(vigil.Start()) << vigil.Log();
+  ASSERT_TRUE(vigil.WaitReady());
+  std::ofstream(dir.File("config.yaml")) << kDrillConfig;
+  const pid_t sim =
+      SpawnSimulator(dir.File("config.yaml"), vigil.base_url(), "sim-s", dir.File("sim.log"));
+  ASSERT_GT(sim, 0);
+  HttpClient client(vigil.base_url());
+  // Live traffic first: a drill's preflight wants it.
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = client.Get("/v1/summary?use_case=refund-bot&from=-1m", {"Authorization: Bearer op-s"});
+    if (!s.ok() || s->status != 200) return false;
+    return json::parse(s->body)["task"]["count"].get<int>() > 200;
+  }));
+
+  const fs::path shots = ScreenshotDir();
+  int rc = -1;
+  const json r = RunBrowserScript(node_modules, "drill.mjs",
+                                  vigil.base_url() + " op-s '" + shots.string() + "'", rc);
+  StopProcess(sim);
+  EXPECT_EQ(rc, 0) << r.dump(2) << vigil.Log();
+  const json& seen = r["seen"];
+  EXPECT_NE(seen.value("confirm", "").find("refund-bot"), std::string::npos) << seen.dump(2);
+  // Followed live: the page showed the drill running, then its verdict with every step.
+  EXPECT_EQ(seen.value("first_status", ""), "running");
+  EXPECT_EQ(seen.value("status", ""), "passed") << seen.dump(2);
+  EXPECT_EQ(seen["steps"], json::array({"preflight:true", "inject:true", "detect:true",
+                                        "switchback:true", "recovery:true", "clear:true",
+                                        "restore:true"}))
+      << seen.dump(2);
+  EXPECT_EQ(seen["clocks"], json::array({"detect:true", "switchback:true", "recovery:true"}));
+  // The incident's timeline shows the automated rollback (the P1 action and the route change).
+  bool rollback_action = false, route_changed = false;
+  for (const auto& row : seen["timeline"]) {
+    const std::string text = row.get<std::string>();
+    if (text.rfind("action|", 0) == 0 && text.find("rollback") != std::string::npos) {
+      rollback_action = true;
+    }
+    if (text.rfind("route_changed|", 0) == 0 && text.find("v1") != std::string::npos) {
+      route_changed = true;
+    }
+  }
+  EXPECT_TRUE(rollback_action) << seen["timeline"].dump(2);
+  EXPECT_TRUE(route_changed) << seen["timeline"].dump(2);
+  EXPECT_NE(seen.value("incident_title", "").find("[drill "), std::string::npos);
+  // The releases page lists the rollback to v1 and the drill's restore; v2 is active again.
+  bool rollback_listed = false, restore_listed = false;
+  for (const auto& row : seen["release_changes"]) {
+    const std::string text = row.get<std::string>();
+    rollback_listed |= text.find("release.rollback") != std::string::npos &&
+                       text.find("refund-bot@v1") != std::string::npos;
+    restore_listed |= text.find("drill.restore") != std::string::npos;
+  }
+  EXPECT_TRUE(rollback_listed) << seen["release_changes"].dump(2);
+  EXPECT_TRUE(restore_listed) << seen["release_changes"].dump(2);
+  EXPECT_EQ(seen.value("active", ""), "v2");
+  // The history shows the drill with its three clocks.
+  ASSERT_EQ(seen["history"].size(), 1u) << seen.dump(2);
+  EXPECT_NE(seen["history"][0].get<std::string>().find(":passed"), std::string::npos);
+  EXPECT_EQ(seen.value("history_clocks", 0), 3);
+  for (const char* page : {"drill-running", "drill", "drill-incident", "drill-releases", "drills"}) {
     EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   }
 }

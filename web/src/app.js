@@ -8,8 +8,10 @@ import { incident } from './incident.js';
 import { releases } from './releases.js';
 import { postmortem } from './postmortem.js';
 import { trace } from './trace.js';
+import { drill, drills } from './drills.js';
 
-const PAGES = { overview, alerts, incidents, releases: (m, s) => releases(m, s, me), postmortems };
+const PAGES = { overview, alerts, incidents, releases: (m, s) => releases(m, s, me),
+  drills: (m, s) => drills(m, s, me), postmortems };
 let me = null;
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -44,9 +46,11 @@ function show() {
     incident: (m, s) => incident(m, s, arg, me),
     postmortem: (m, s) => postmortem(m, s, arg),
     trace: (m, s) => trace(m, s, arg),
+    drill: (m, s) => drill(m, s, arg),
   };
   const page = details[name] || PAGES[name] || overview;
-  const section = name === 'incident' ? 'incidents' : name === 'postmortem' ? 'postmortems' : name;
+  const section = name === 'incident' ? 'incidents' : name === 'postmortem' ? 'postmortems'
+    : name === 'drill' ? 'drills' : name;
   for (const a of nav.querySelectorAll('a')) a.classList.toggle('active', a.dataset.page === section);
   Promise.resolve(page(main, current.signal)).catch((e) => {
     main.replaceChildren(el('div', { class: 'error' }, e.message));

@@ -42,7 +42,11 @@ export async function releases(main, signal, me) {
 
   async function render() {
     if (!useCase) { body.replaceChildren(el('p', {}, 'No use cases yet.')); return; }
-    const h = await api(`/v1/releases/${encodeURIComponent(useCase)}`);
+    const [h, audit] = await Promise.all([api(`/v1/releases/${encodeURIComponent(useCase)}`),
+      api(`/v1/audit?target=${encodeURIComponent(useCase)}&limit=100`)]);
+    // Route changes of this use case (targets are NAME, NAME@version or NAME#fault; the prefix filter also matches longer names).
+    const changes = audit.entries.filter((e) => e.target === useCase || e.target.startsWith(`${useCase}@`) ||
+      e.target.startsWith(`${useCase}#`)).slice(0, 20);
     const banners = [];
     if (h.mode === 'degraded') banners.push(el('div', { class: 'banner', id: 'degraded-banner' }, `${useCase} runs in degraded mode`));
     for (const f of h.freezes || []) banners.push(el('div', { class: 'banner', id: 'freeze-banner' }, f.message));
@@ -81,7 +85,13 @@ export async function releases(main, signal, me) {
         table(['version', 'role', 'model', 'prompt', 'created', 'by'], h.releases.map((r) =>
           el('tr', { 'data-version': r.version, 'data-role': r.role },
             el('td', {}, r.version), el('td', {}, el('span', { class: 'tag' }, r.role)), el('td', {}, r.model),
-            el('td', {}, r.prompt), el('td', {}, r.created_at), el('td', {}, r.created_by))))));
+            el('td', {}, r.prompt), el('td', {}, r.created_at), el('td', {}, r.created_by))))),
+      el('div', { class: 'panel', id: 'release-changes' }, el('h3', {}, 'Recent changes'),
+        changes.length === 0 ? el('p', { class: 'muted' }, 'none') :
+          table(['time', 'change', 'target', 'by', 'why'], changes.map((e) =>
+            el('tr', { 'data-action': e.action },
+              el('td', {}, e.time), el('td', {}, e.action), el('td', {}, e.target), el('td', {}, e.actor),
+              el('td', {}, e.detail))))));
   }
   await render();
   const timer = setInterval(() => { if (!document.getElementById('confirm')) render().catch(() => {}); }, 3000);
