@@ -1,8 +1,10 @@
 // bench/summary: a 24 h summary over N stored events (default 10,000,000, generated straight
 // into the store), median of 20 queries, against the same figures computed by a plain SQL
-// GROUP BY over the raw events. Prints figures; asserts nothing.
+// GROUP BY over the raw events; the time series the dashboard charts read; and the dashboard's
+// overview first paint in headless chromium (bench/first_paint.mjs) over the same data, against
+// the same page on an empty store. Prints figures; asserts nothing.
 //
-//   summary_bench [--events N] [--queries Q]
+//   summary_bench [--events N] [--queries Q] [--loads L] [--no-first-paint]
 
 #include <algorithm>
 #include <chrono>
@@ -13,11 +15,14 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bench/workload.h"
 #include "client/http_client.h"
 #include "common/clock.h"
 #include "rollup/summary.h"
 #include "storage/sqlite/sqlite_event_store.h"
+#include "support/node_tools.h"
 #include "support/vigil_process.h"
 
 namespace vigil::bench {
@@ -32,20 +37,71 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+const char kServeConfig[] = R"(
+auth:
+  tokens:
+    - { name: bench, token_env: VIGIL_BENCH_TOKEN, roles: [read], tenants: "*" }
+)";
+
+// Runs bench/first_paint.mjs against a running vigil; its JSON report, or null when chromium or
+// the npm packages are missing (the figure is then reported as not measured).
+nlohmann::json FirstPaint(const std::string& base_url, int loads) {
+  std::string error;
+  const std::string node_modules = testing::PrepareNodeModules("web", error);
+  if (node_modules.empty()) {
+    std::fprintf(stderr, "first paint not measured: %s\n", error.c_str());
+    return nullptr;
+  }
+  namespace fs = std::filesystem;
+  const fs::path node_dir = fs::path(node_modules).parent_path();
+  fs::copy_file(fs::path(VIGIL_SOURCE_DIR) / "bench" / "first_paint.mjs",
+                node_dir / "first_paint.mjs", fs::copy_options::overwrite_existing);
+  auto [rc, out] = testing::Shell("cd '" + node_dir.string() + "' && node first_paint.mjs " +
+                                  base_url + " bench-secret " + std::to_string(loads));
+  const size_t brace = out.rfind("{\"first_paint_ms\"");
+  nlohmann::json report =
+      brace == std::string::npos ? nullptr : nlohmann::json::parse(out.substr(brace), nullptr, false);
+  if (rc != 0 || !report.is_object() || !report["errors"].empty()) {
+    std::fprintf(stderr, "first paint failed (exit %d):\n%s\n", rc, out.c_str());
+    return nullptr;
+  }
+  return report;
+}
+
+double MedianOf(const nlohmann::json& values) {
+  std::vector<double> v;
+  for (const auto& x : values) v.push_back(x.get<double>());
+  return Median(v);
+}
+
 int Main(int argc, char** argv) {
   size_t total = 10'000'000;
   int queries = 20;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  int loads = 5;
+  bool first_paint = true;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--no-first-paint")) first_paint = false;
+    if (i + 1 >= argc) continue;
     if (!std::strcmp(argv[i], "--events")) total = std::strtoull(argv[i + 1], nullptr, 10);
     if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--loads")) loads = std::atoi(argv[i + 1]);
   }
   testing::TempDir dir;
   const std::string data = dir.File("data");
   std::filesystem::create_directories(data);
   const int64_t now = SystemClock::Instance().NowNanos();
   const int64_t day = 24LL * 3600 * 1'000'000'000;
-  // ~3 events per request: spread the requests evenly over the last 24 hours.
-  const int64_t interval = day / static_cast<int64_t>(total / 3 + 1);
+  // Spread the requests evenly over the last 24 hours, up to now (the overview's live range
+  // must hold data): a first pass counts the requests the loading pass will generate.
+  uint64_t requests = 0;
+  {
+    std::vector<Event> scratch;
+    for (size_t produced = 0; produced < total; produced += scratch.size()) {
+      scratch.clear();
+      requests = GenerateEvents(requests, std::min<size_t>(50'000, total - produced), 0, scratch, 1);
+    }
+  }
+  const int64_t interval = day / static_cast<int64_t>(requests);
 
   std::printf("summary: %zu events over 24 h, generated straight into the store\n", total);
   std::fflush(stdout);
@@ -106,24 +162,38 @@ int Main(int argc, char** argv) {
     }
   }
 
-  // End to end: GET /v1/summary?from=-24h on `vigil serve` over the same data.
-  std::vector<double> http;
+  // End to end: GET /v1/summary?from=-24h on `vigil serve` over the same data, the dashboard's
+  // time series, and the overview's first paint in a browser.
+  std::vector<double> http, series_live, series_day, series_week;
+  nlohmann::json paint = nullptr, paint_empty = nullptr;
   {
-    const char* config = R"(
-auth:
-  tokens:
-    - { name: bench, token_env: VIGIL_BENCH_TOKEN, roles: [read], tenants: "*" }
-)";
-    testing::VigilProcess vigil(data, config, {{"VIGIL_BENCH_TOKEN", "bench-secret"}});
+    testing::VigilProcess vigil(data, kServeConfig, {{"VIGIL_BENCH_TOKEN", "bench-secret"}});
     if (vigil.Start() && vigil.WaitReady()) {
       HttpClient client(vigil.base_url());
-      for (int q = 0; q < queries; ++q) {
+      auto timed = [&](const char* path, std::vector<double>& into) {
         auto t0 = SteadyClock::now();
-        auto r = client.Get("/v1/summary?from=-24h", {"Authorization: Bearer bench-secret"});
-        if (r.ok() && r->status == 200) http.push_back(Ms(SteadyClock::now() - t0));
+        auto r = client.Get(path, {"Authorization: Bearer bench-secret"});
+        if (r.ok() && r->status == 200) into.push_back(Ms(SteadyClock::now() - t0));
+      };
+      for (int q = 0; q < queries; ++q) {
+        timed("/v1/summary?from=-24h", http);
+        timed("/v1/timeseries?from=-15m", series_live);
+        timed("/v1/timeseries?from=-24h", series_day);
+        timed("/v1/timeseries?from=-7d", series_week);
       }
+      if (auto live = client.Get("/v1/summary?from=-15m", {"Authorization: Bearer bench-secret"});
+          live.ok() && live->status == 200) {
+        std::printf("  the live 15 minutes hold %lld tasks\n",
+                    nlohmann::json::parse(live->body)["task"]["count"].get<long long>());
+      }
+      if (first_paint) paint = FirstPaint(vigil.base_url(), loads);
       vigil.Terminate();
     }
+  }
+  if (first_paint) {  // reference: the same page, same machine, same run, nothing stored
+    testing::VigilProcess empty(dir.File("empty"), kServeConfig,
+                                {{"VIGIL_BENCH_TOKEN", "bench-secret"}});
+    if (empty.Start() && empty.WaitReady()) paint_empty = FirstPaint(empty.base_url(), loads);
   }
 
   double d = Median(direct), ref = Median(reference), h = Median(http);
@@ -136,6 +206,21 @@ auth:
   std::printf("  GET /v1/summary?from=-24h over HTTP, median:     %8.1f ms\n", h);
   std::printf("  reference GROUP BY over raw events, median:      %8.1f ms\n", ref);
   std::printf("  speed-up vs reference = %.0fx\n", d > 0 ? ref / d : 0);
+  std::printf("  GET /v1/timeseries median: 15 min (1m steps) %.1f ms, 24 h (15m steps from minute "
+              "rollups) %.1f ms, 7 d (1h steps) %.1f ms\n",
+              Median(series_live), Median(series_day), Median(series_week));
+  if (paint.is_object() && paint_empty.is_object()) {
+    const double fp = MedianOf(paint["first_paint_ms"]), fp0 = MedianOf(paint_empty["first_paint_ms"]);
+    std::printf("  dashboard overview first paint (live 15 min, %s tasks shown), median of %d "
+                "loads: %7.1f ms  (target <= 1000 ms)\n",
+                paint["tasks_shown"].get<std::string>().c_str(), loads, fp);
+    std::printf("  reference: the same page on an empty store, median:              %7.1f ms\n", fp0);
+    std::printf("  ratio first paint %zu events / empty = %.2f\n", total, fp0 > 0 ? fp / fp0 : 0);
+    std::printf("  range switch in the page: to 24 h %.1f ms, to 7 d %.1f ms\n",
+                paint["range_ms"]["-24h"].get<double>(), paint["range_ms"]["-7d"].get<double>());
+  } else if (first_paint) {
+    std::printf("  dashboard first paint: not measured (see the error above)\n");
+  }
   std::printf("  peak RSS of this process = %.1f MiB\n", testing::PeakRssMiB());
   return 0;
 }

@@ -262,7 +262,7 @@ TEST_F(ReadApiTest, BadParametersAreNamed) {
   for (const char* path :
        {"/v1/summary?from=yesterday", "/v1/events?to=12x", "/v1/use_cases?from=now&to=-1h",
         "/v1/events?limit=0", "/v1/events?layer=db", "/v1/events?cursor=zzz",
-        "/v1/events?error_class=gremlins"}) {
+        "/v1/events?error_class=gremlins", "/v1/events?status=failed"}) {
     ClientResponse r = Get(path);
     EXPECT_EQ(r.status, 400) << path;
     json body = json::parse(r.body, nullptr, false);

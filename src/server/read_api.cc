@@ -213,6 +213,13 @@ void ReadApi::Events(HttpRequest& req, Responder respond) {
                                    "must be task, inference, tool or business", "layer"));
     }
   }
+  const std::string status = Param(req, "status");
+  if (!status.empty()) {
+    if (status != "ok" && status != "error") {
+      return respond(ErrorResponse(400, "invalid_field", "must be ok or error", "status"));
+    }
+    q.status = status == "ok" ? EventStatus::kOk : EventStatus::kError;
+  }
   const std::string limit = Param(req, "limit");
   if (!limit.empty()) {
     bool digits = limit.size() <= 5 && limit.find_first_not_of("0123456789") == std::string::npos;

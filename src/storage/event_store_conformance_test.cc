@@ -145,6 +145,10 @@ TEST_P(EventStoreConformanceTest, ListFiltersByFieldsAndErrorClassBase) {
   q.error_class.clear();
   q.layer = Layer::kTool;
   EXPECT_EQ(store_->ListEvents(q)->events.size(), 2u);
+  q.status = EventStatus::kError;  // failures only
+  ASSERT_EQ(store_->ListEvents(q)->events.size(), 1u);
+  EXPECT_EQ(store_->ListEvents(q)->events[0].event.span_id, "1");
+  q.status = EventStatus::kOk;
   q.tool = "lookup_order";
   EXPECT_EQ(store_->ListEvents(q)->events.size(), 1u);
   q.tenants = Only("globex");

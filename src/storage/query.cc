@@ -32,6 +32,7 @@ bool MatchesEventQuery(const Event& e, const EventQuery& q) {
   if (e.ts_ns < q.from_ns || e.ts_ns >= q.to_ns) return false;
   if (!q.use_case.empty() && e.use_case != q.use_case) return false;
   if (q.layer && e.layer != *q.layer) return false;
+  if (q.status && e.status != *q.status) return false;
   if (!q.model.empty() && e.model != q.model) return false;
   if (!q.tool.empty() && e.tool != q.tool) return false;
   if (!q.release.empty() && e.release != q.release) return false;

@@ -47,6 +47,7 @@ struct EventQuery {
   TenantFilter tenants;
   std::string use_case, error_class, model, tool, release;  // empty: any
   std::optional<Layer> layer;
+  std::optional<EventStatus> status;  // unset: ok and error
   int64_t from_ns = 0;
   int64_t to_ns = 0;
   size_t limit = 100;

@@ -64,6 +64,22 @@ try {
                              { timeout: 10000 });
   seen.charts_after_refresh = await page.$$eval('.uplot', (c) => c.length);
 
+  // Events, failures only: each row a failed step, its trace one click away.
+  await page.click('#nav a[data-page="events"]');
+  await page.waitForSelector('#events tbody tr', { timeout: 10000 });
+  seen.events_rows = await page.$$eval('#events tbody tr', (r) => r.length);
+  await page.check('#events-failures');
+  await page.click('#events-show');
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#events tbody tr')];
+    return rows.length > 0 && rows.every((r) => r.classList.contains('error'));
+  }, null, { timeout: 10000 });
+  seen.failed_events = await page.$$eval('#events tbody tr', (r) => r.map((x) => `${x.dataset.layer}:${x.children[4].textContent}`));
+  await page.screenshot({ path: `${shots}/events.png`, fullPage: true });
+  await page.click('#events tbody tr[data-layer="tool"] a.trace-link');
+  await page.waitForSelector('#waterfall .wf-row.error[data-layer="tool"]', { timeout: 10000 });
+  seen.event_to_trace = await page.textContent('#waterfall .wf-row.error[data-layer="tool"]');
+
   await page.click('#nav a[data-page="alerts"]');
   await page.waitForSelector('#alerts', { timeout: 10000 });
   await page.screenshot({ path: `${shots}/alerts.png`, fullPage: true });

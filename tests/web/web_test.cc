@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "client/http_client.h"
@@ -178,6 +179,15 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   EXPECT_EQ(seen.value("postmortems_rows", -1), 1);
   EXPECT_EQ(seen.value("pm_reinforcements", 0), 1);
   EXPECT_EQ(seen.value("kb_hits", 0), 1);
+  // The events page: 42 stored steps (limit 50 per page); failures only are the 2 failed tasks
+  // and the 2 denied tool calls, and a tool row leads to its waterfall.
+  EXPECT_EQ(seen.value("events_rows", 0), 42) << seen.dump(2);
+  std::multiset<std::string> failed;
+  for (const auto& f : seen["failed_events"]) failed.insert(f.get<std::string>());
+  EXPECT_EQ(failed, (std::multiset<std::string>{"task:tool_error", "task:tool_error",
+                                                "tool:permission_denied", "tool:permission_denied"}))
+      << seen.dump(2);
+  EXPECT_NE(seen.value("event_to_trace", "").find("issue_refund"), std::string::npos);
   // The trace waterfall, reached from the incident, shows the failing tool span.
   EXPECT_NE(seen.value("failing_span", "").find("issue_refund"), std::string::npos) << seen.dump(2);
   EXPECT_NE(seen.value("failing_span", "").find("permission_denied"), std::string::npos);
@@ -205,7 +215,7 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   auto route = check.Get("/v1/routes/refund-bot", {"Authorization: Bearer read-s"});
   ASSERT_TRUE(route.ok());
   EXPECT_EQ(json::parse(route->body)["release"]["version"], "v1");
-  for (const char* page : {"signin", "overview", "alerts", "incidents", "postmortems", "postmortem",
+  for (const char* page : {"signin", "overview", "events", "alerts", "incidents", "postmortems", "postmortem",
                            "incident", "trace", "releases"}) {
     EXPECT_TRUE(fs::exists(shots / (std::string(page) + ".png"))) << page;
   }

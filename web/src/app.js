@@ -9,8 +9,9 @@ import { releases } from './releases.js';
 import { postmortem } from './postmortem.js';
 import { trace } from './trace.js';
 import { drill, drills } from './drills.js';
+import { events } from './events.js';
 
-const PAGES = { overview, alerts, incidents, releases: (m, s) => releases(m, s, me),
+const PAGES = { overview, events, alerts, incidents, releases: (m, s) => releases(m, s, me),
   drills: (m, s) => drills(m, s, me), postmortems };
 let me = null;
 const main = document.getElementById('main');

@@ -145,6 +145,11 @@ Result<EventPage> SqliteEventStore::ListEvents(const EventQuery& q) {
     layer_param = param++;
     sql += " AND layer = ?" + std::to_string(layer_param);
   }
+  int status_param = 0;
+  if (q.status) {
+    status_param = param++;
+    sql += " AND status = ?" + std::to_string(status_param);
+  }
   if (q.after) {
     after_ts = param;
     param += 2;
@@ -166,6 +171,7 @@ Result<EventPage> SqliteEventStore::ListEvents(const EventQuery& q) {
     for (const std::string& t : filter.tenants) stmt->BindText(p++, t);
     for (const auto& [index, value] : text_binds) stmt->BindText(index, value);
     if (layer_param) stmt->BindInt(layer_param, static_cast<int>(*q.layer));
+    if (status_param) stmt->BindInt(status_param, static_cast<int>(*q.status));
     if (after_ts) {
       stmt->BindInt(after_ts, q.after->ts_ns);
       stmt->BindInt(after_ts + 1, q.after->seq);
