@@ -58,10 +58,27 @@ try {
   seen.who = await page.textContent('#who');
   await page.screenshot({ path: `${shots}/overview.png`, fullPage: true });
 
-  // Live refresh keeps one chart (no growth) and keeps updating.
-  const before = await page.textContent('#status');
-  await page.waitForFunction((b) => document.querySelector('#status').textContent !== b, before,
-                             { timeout: 10000 });
+  // Live refresh keeps the same charts and does not grow: after a forced GC the JS heap and the
+  // DOM are measured, again after five more refreshes.
+  const cdp = await page.context().newCDPSession(page);
+  const measure = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    return { heap: usedSize, nodes: await page.evaluate(() => document.getElementsByTagName('*').length) };
+  };
+  const refreshes = async (n) => {
+    for (let i = 0; i < n; ++i) {
+      const before = await page.textContent('#status');
+      await page.waitForFunction((b) => document.querySelector('#status').textContent !== b, before,
+                                 { timeout: 10000 });
+    }
+  };
+  await refreshes(2);  // warm: every code path of a refresh has run once
+  const m0 = await measure();
+  await refreshes(5);
+  const m1 = await measure();
+  seen.live_heap_growth = m1.heap - m0.heap;
+  seen.live_dom_growth = m1.nodes - m0.nodes;
   seen.charts_after_refresh = await page.$$eval('.uplot', (c) => c.length);
 
   // Events, failures only: each row a failed step, its trace one click away.

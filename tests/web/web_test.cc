@@ -174,6 +174,9 @@ TEST(DashboardTest, OverviewDrawsRealDataAndPagesHaveNoConsoleErrors) {
   }
   EXPECT_EQ(seen.value("chart_canvas", 0), 5);
   EXPECT_EQ(seen.value("charts_after_refresh", 0), 5);
+  // Live refreshes do not grow the page: same DOM, JS heap after GC within 256 KiB.
+  EXPECT_EQ(seen.value("live_dom_growth", -1), 0) << seen.dump(2);
+  EXPECT_LT(seen.value("live_heap_growth", 1 << 30), 256 * 1024) << seen.dump(2);
   EXPECT_NE(seen.value("who", "").find("viewer"), std::string::npos);
   EXPECT_EQ(seen.value("incidents_rows", 0), 1);
   EXPECT_EQ(seen.value("postmortems_rows", -1), 1);
