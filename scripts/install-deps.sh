@@ -14,6 +14,7 @@ PACKAGES=(
   prometheus
   prometheus-alertmanager
   chromium
+  clickhouse-server clickhouse-client
 )
 
 missing=()

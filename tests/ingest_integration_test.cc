@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "client/http_client.h"
-#include "ingest/gzip.h"
+#include "common/gzip.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "support/vigil_process.h"
 

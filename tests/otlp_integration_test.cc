@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "client/http_client.h"
-#include "ingest/gzip.h"
+#include "common/gzip.h"
 #include "otlp/testing/pb_writer.h"
 #include "support/vigil_process.h"
 

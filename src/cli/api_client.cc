@@ -85,21 +85,6 @@ void ApiClient::PrintError(const ApiReply& reply) {
   std::cerr << "\n";
 }
 
-std::string UrlEncode(const std::string& value) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 void AddQuery(std::string& path, const char* name, const std::string& value) {
   if (value.empty()) return;
   path += (path.find('?') == std::string::npos ? "?" : "&");

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "client/http_client.h"
+#include "common/text.h"  // UrlEncode
 
 namespace vigil::cli {
 
@@ -68,8 +69,6 @@ int PrintReply(const ApiReply& reply, bool json_output, Print print) {
   return 0;
 }
 
-// Percent-encodes a query parameter value.
-std::string UrlEncode(const std::string& value);
 // Appends "&name=value" (or "?name=value") when value is non-empty.
 void AddQuery(std::string& path, const char* name, const std::string& value);
 

@@ -1,5 +1,6 @@
 #include "common/text.h"
 
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 
@@ -110,6 +111,22 @@ void AppendJsonStringObject(std::string& out,
     out += '"';
   }
   out += '}';
+}
+
+std::string UrlEncode(std::string_view value) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size());
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace vigil

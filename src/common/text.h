@@ -18,6 +18,8 @@ bool IsIdentifierText(std::string_view s);
 std::string AsciiLower(std::string_view s);
 // JSON string escaping (quotes not included) for hand-written JSON output.
 void AppendJsonEscaped(std::string& out, std::string_view s);
+// Percent-encodes everything but RFC 3986 unreserved characters (for URL query values and paths).
+std::string UrlEncode(std::string_view value);
 // Appends {"k1":"v1",...} for string pairs, in order.
 void AppendJsonStringObject(std::string& out,
                             const std::vector<std::pair<std::string, std::string>>& entries);

@@ -38,15 +38,62 @@ void LoadServer(YamlChecker& c, const YAML::Node& node, ServerConfig& out) {
   if (auto v = c.String(node, "server", "otlp_listen")) out.otlp_listen = *v;
 }
 
+void LoadClickHouse(YamlChecker& c, const YAML::Node& ch, ClickHouseConfig& out) {
+  const std::string path = "storage.clickhouse";
+  if (!c.CheckMap(ch, path,
+                  {"url", "database", "cluster", "shards", "user_env", "password_env", "timeout",
+                   "spool_dir", "spool_max_bytes", "retention_days"})) {
+    return;
+  }
+  auto http_url = [&](const YAML::Node& at, const std::string& where, const std::string& v) {
+    if (v.rfind("http://", 0) != 0 || v.size() <= 7) {
+      c.Problem(at, where, "must be an http:// URL of ClickHouse's HTTP interface");
+      return false;
+    }
+    return true;
+  };
+  if (auto v = c.String(ch, path, "url", true)) {
+    if (http_url(ch["url"], path + ".url", *v)) out.url = *v;
+  }
+  if (auto v = c.String(ch, path, "database")) {
+    if (v->empty() || !IsIdentifierText(*v) || v->find_first_of(".:-") != std::string::npos) {
+      c.Problem(ch["database"], path + ".database", "must be letters, digits and _");
+    } else {
+      out.database = *v;
+    }
+  }
+  if (auto v = c.String(ch, path, "cluster")) {
+    if (!IsIdentifierText(*v) || v->find_first_of(".:-") != std::string::npos) {
+      c.Problem(ch["cluster"], path + ".cluster", "must be letters, digits and _");
+    } else {
+      out.cluster = *v;
+    }
+  }
+  if (auto v = c.StringList(ch, path, "shards")) {
+    for (const std::string& url : *v) {
+      if (http_url(ch["shards"], path + ".shards", url)) out.shards.push_back(url);
+    }
+  }
+  if (!out.cluster.empty() && out.shards.empty()) {
+    c.Problem(ch, path + ".shards", "is required with a cluster: the HTTP URL of each shard");
+  }
+  if (out.cluster.empty() && !out.shards.empty()) {
+    c.Problem(ch["shards"], path + ".shards", "needs cluster (the remote_servers name)");
+  }
+  if (auto v = c.String(ch, path, "user_env")) out.user_env = *v;
+  if (auto v = c.String(ch, path, "password_env")) out.password_env = *v;
+  if (auto v = c.Duration(ch, path, "timeout")) out.timeout_ns = *v;
+  if (auto v = c.String(ch, path, "spool_dir")) out.spool_dir = *v;
+  if (auto v = c.Int(ch, path, "spool_max_bytes", 1 << 20, 1LL << 42)) out.spool_max_bytes = *v;
+  if (auto v = c.Int(ch, path, "retention_days", 0, 36500)) out.retention_days = *v;
+}
+
 void LoadStorage(YamlChecker& c, const YAML::Node& node, StorageConfig& out,
                  std::vector<std::string>& notes) {
   if (!c.CheckMap(node, "storage", {"backend", "sqlite", "clickhouse"})) return;
   if (auto v = c.String(node, "storage", "backend")) {
     if (*v != "sqlite" && *v != "clickhouse") {
       c.Problem(node["backend"], "storage.backend", "must be sqlite or clickhouse");
-    } else if (*v == "clickhouse") {
-      c.Problem(node["backend"], "storage.backend",
-                "the clickhouse backend is not available in this build; use sqlite");
     } else {
       out.backend = *v;
     }
@@ -65,14 +112,12 @@ void LoadStorage(YamlChecker& c, const YAML::Node& node, StorageConfig& out,
     }
   }
   YAML::Node ch = node["clickhouse"];
-  if (ch.IsDefined() && !ch.IsNull() &&
-      c.CheckMap(ch, "storage.clickhouse",
-                 {"url", "database", "cluster", "user_env", "password_env", "spool_dir",
-                  "retention_days"})) {
-    c.String(ch, "storage.clickhouse", "url", true);
-    c.String(ch, "storage.clickhouse", "database");
-    notes.push_back("storage.clickhouse: checked; the ClickHouse backend is not built yet");
+  const bool has_clickhouse = ch.IsDefined() && !ch.IsNull();
+  if (out.backend == "clickhouse" && !has_clickhouse) {
+    c.Problem(node, "storage.clickhouse", "is required with backend clickhouse (at least url)");
   }
+  if (has_clickhouse) LoadClickHouse(c, ch, out.clickhouse);
+  (void)notes;
 }
 
 void LoadIngest(YamlChecker& c, const YAML::Node& node, IngestConfig& out) {

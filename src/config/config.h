@@ -41,10 +41,25 @@ struct ServerConfig {
   std::string otlp_listen;                      // optional OTLP/HTTP listener (docs/otlp.md)
 };
 
+// The scale-out event store (docs/clickhouse.md). Control-plane state stays in SQLite.
+struct ClickHouseConfig {
+  std::string url;                  // HTTP interface, e.g. http://127.0.0.1:8123
+  std::string database = "vigil";
+  std::string cluster;              // a remote_servers name; empty: single node
+  std::vector<std::string> shards;  // with a cluster: each shard's HTTP URL, in shard order
+  std::string user_env;             // environment variables holding the credentials
+  std::string password_env;
+  int64_t timeout_ns = 10LL * 1'000'000'000;
+  std::string spool_dir = "spool";  // resolved against the data directory
+  int64_t spool_max_bytes = 1LL << 30;
+  int64_t retention_days = 0;       // 0: keep everything
+};
+
 struct StorageConfig {
-  std::string backend = "sqlite";
+  std::string backend = "sqlite";        // sqlite | clickhouse (events only)
   std::string sqlite_path = "vigil.db";  // resolved against the data directory
   std::string synchronous = "full";      // full | normal
+  ClickHouseConfig clickhouse;
 };
 
 struct IngestConfig {

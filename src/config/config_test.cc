@@ -95,6 +95,44 @@ release_control: { soak: 10m, roles: { promote: operate, rollback: root } }
   EXPECT_EQ(c.config.release_control.roles.at("promote"), "operate");
 }
 
+TEST(ConfigTest, ClickHouseStorageIsTypedAndChecked) {
+  LoadedConfig c = LoadConfigFromString(R"(
+storage:
+  backend: clickhouse
+  clickhouse:
+    url: http://127.0.0.1:8123
+    database: vigil_events
+    cluster: vigil_shards
+    shards: [http://127.0.0.1:8123, http://127.0.0.1:8124]
+    user_env: CH_USER
+    password_env: CH_PASSWORD
+    timeout: 5s
+    spool_max_bytes: 10485760
+    retention_days: 30
+)");
+  ASSERT_TRUE(c.ok()) << AllProblems(c);
+  const ClickHouseConfig& ch = c.config.storage.clickhouse;
+  EXPECT_EQ(c.config.storage.backend, "clickhouse");
+  EXPECT_EQ(ch.url, "http://127.0.0.1:8123");
+  EXPECT_EQ(ch.database, "vigil_events");
+  EXPECT_EQ(ch.shards.size(), 2u);
+  EXPECT_EQ(ch.timeout_ns, 5'000'000'000);
+  EXPECT_EQ(ch.spool_max_bytes, 10485760);
+  EXPECT_EQ(ch.retention_days, 30);
+  EXPECT_EQ(ch.spool_dir, "spool");
+
+  LoadedConfig missing = LoadConfigFromString("storage: { backend: clickhouse }\n");
+  EXPECT_TRUE(HasProblem(missing, "storage.clickhouse", "required")) << AllProblems(missing);
+  LoadedConfig bad = LoadConfigFromString(R"(
+storage:
+  backend: clickhouse
+  clickhouse: { url: "127.0.0.1:8123", database: "my-db", cluster: two }
+)");
+  EXPECT_TRUE(HasProblem(bad, "storage.clickhouse.url", "http://")) << AllProblems(bad);
+  EXPECT_TRUE(HasProblem(bad, "storage.clickhouse.database")) << AllProblems(bad);
+  EXPECT_TRUE(HasProblem(bad, "storage.clickhouse.shards", "each shard")) << AllProblems(bad);
+}
+
 TEST(ConfigTest, EmptyObjectGivesDefaults) {
   LoadedConfig c = LoadConfigFromString("server: {}\n");
   ASSERT_TRUE(c.ok()) << AllProblems(c);

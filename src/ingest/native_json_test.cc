@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "ingest/gzip.h"
+#include "common/gzip.h"
 
 namespace vigil {
 namespace {

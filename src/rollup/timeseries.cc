@@ -14,8 +14,8 @@ int64_t FloorTo(int64_t t, int64_t step) {
 }  // namespace
 
 int64_t ChooseStep(int64_t from_ns, int64_t to_ns) {
-  static constexpr int64_t kSteps[] = {kMinuteNs,     5 * kMinuteNs, 15 * kMinuteNs,
-                                       kHourNs,       6 * kHourNs,   24 * kHourNs};
+  static constexpr int64_t kSteps[] = {kMinuteNs, 5 * kMinuteNs, 15 * kMinuteNs,
+                                       kHourNs,   6 * kHourNs,   24 * kHourNs};
   const int64_t span = std::max<int64_t>(to_ns - from_ns, 1);
   for (int64_t step : kSteps) {
     if (span / step <= kTargetSeriesPoints) return step;
@@ -46,7 +46,8 @@ TimeSeries BuildTimeSeries(std::span<const RollupRow> rows, int64_t from_ns, int
   ts.points.resize(static_cast<size_t>(count));
   std::vector<LatencySketch> inference(ts.points.size()), tool(ts.points.size());
   std::set<std::string> metrics;
-  for (int64_t i = 0; i < count; ++i) ts.points[static_cast<size_t>(i)].bucket_ns = first + i * step_ns;
+  for (int64_t i = 0; i < count; ++i)
+    ts.points[static_cast<size_t>(i)].bucket_ns = first + i * step_ns;
   for (const RollupRow& row : rows) {
     const int64_t index = (FloorTo(row.bucket_ns, step_ns) - first) / step_ns;
     if (index < 0 || index >= count) continue;  // widened edges of the rollup read

@@ -46,8 +46,8 @@ struct LayerPoint {
 
 struct TimeSeries {
   int64_t from_ns = 0, to_ns = 0, step_ns = 0;
-  std::vector<LayerPoint> points;      // by time, one per bucket
-  std::vector<std::string> metrics;    // business metric names seen, sorted
+  std::vector<LayerPoint> points;    // by time, one per bucket
+  std::vector<std::string> metrics;  // business metric names seen, sorted
 };
 
 int64_t ChooseStep(int64_t from_ns, int64_t to_ns);

@@ -54,7 +54,7 @@ TEST(TimeSeriesTest, OnePointPerStepWithEmptyBucketsAsZeros) {
 TEST(TimeSeriesTest, LatencyQuantilesPerBucketNotAcrossTheRange) {
   std::vector<Event> events;
   for (int i = 0; i < 100; ++i) {
-    events.push_back(Make(Layer::kInference, kHour0 + i * kSec, 100));               // minute 0-1
+    events.push_back(Make(Layer::kInference, kHour0 + i * kSec, 100));  // minute 0-1
     events.push_back(Make(Layer::kInference, kHour0 + 30 * kMinuteNs + i * kSec, 2000));  // min 30
   }
   Event tool = Make(Layer::kTool, kHour0 + 31 * kMinuteNs, 450, "permission_denied");
@@ -84,8 +84,8 @@ TEST(TimeSeriesTest, BusinessMetricsAndCostPerBucket) {
   call.cost_usd = 0.25;
   events = {conversion, conversion, handoff, call};
   events[1].ts_ns += kSec;
-  TimeSeries ts =
-      BuildTimeSeries(Rows(events, RollupGrain::kMinute), kHour0, kHour0 + 3 * kMinuteNs, kMinuteNs);
+  TimeSeries ts = BuildTimeSeries(Rows(events, RollupGrain::kMinute), kHour0,
+                                  kHour0 + 3 * kMinuteNs, kMinuteNs);
   ASSERT_EQ(ts.points.size(), 3u);
   EXPECT_EQ(ts.metrics, (std::vector<std::string>{"conversion", "handoff_to_human"}));
   EXPECT_EQ(ts.points[0].business.at("conversion"), 2u);
@@ -97,7 +97,8 @@ TEST(TimeSeriesTest, BusinessMetricsAndCostPerBucket) {
 TEST(TimeSeriesTest, HourCellsFillHourSteps) {
   std::vector<Event> events;
   for (int h = 0; h < 3; ++h) {
-    for (int i = 0; i < h + 1; ++i) events.push_back(Make(Layer::kTask, kHour0 + h * kHourNs + i * kSec, 0));
+    for (int i = 0; i < h + 1; ++i)
+      events.push_back(Make(Layer::kTask, kHour0 + h * kHourNs + i * kSec, 0));
   }
   TimeSeries ts =
       BuildTimeSeries(Rows(events, RollupGrain::kHour), kHour0, kHour0 + 3 * kHourNs, kHourNs);

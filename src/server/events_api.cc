@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "common/text.h"
-#include "ingest/gzip.h"
+#include "common/gzip.h"
 #include "ingest/native_json.h"
 #include "server/api_util.h"
 

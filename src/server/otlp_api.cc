@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "common/text.h"
-#include "ingest/gzip.h"
+#include "common/gzip.h"
 #include "otlp/otlp_json.h"
 #include "otlp/otlp_mapping.h"
 #include "otlp/otlp_proto.h"

@@ -19,11 +19,10 @@ json Rate(uint64_t good, uint64_t total) {
 
 json SeriesJson(const TimeSeries& ts) {
   json time = json::array(), tasks = json::array(), success = json::array(),
-       task_errors = json::array(), calls = json::array(), p50 = json::array(),
-       p95 = json::array(), tokens_in = json::array(), tokens_out = json::array(),
-       retries = json::array(), refusals = json::array(), tool_calls = json::array(),
-       tool_success = json::array(), tool_p95 = json::array(), collisions = json::array(),
-       cost = json::array();
+       task_errors = json::array(), calls = json::array(), p50 = json::array(), p95 = json::array(),
+       tokens_in = json::array(), tokens_out = json::array(), retries = json::array(),
+       refusals = json::array(), tool_calls = json::array(), tool_success = json::array(),
+       tool_p95 = json::array(), collisions = json::array(), cost = json::array();
   json business = json::object();
   for (const std::string& m : ts.metrics) business[m] = json::array();
   const double step_minutes = static_cast<double>(ts.step_ns) / kMinuteNs;

@@ -285,38 +285,7 @@ Status VigilServer::Start() {
 }
 
 void VigilServer::OpenStores() {
-  SqliteEventStore::Options store_options;
-  store_options.synchronous = config_.storage.synchronous;
-  int attempt = 0;
-  while (!shutting_down_.load()) {
-    Result<std::unique_ptr<SqliteEventStore>> store =
-        SqliteEventStore::Open(sqlite_path_, store_options);
-    if (store.ok()) {
-      SqliteDb::Options state_options;
-      state_options.synchronous = config_.storage.synchronous;
-      Result<std::unique_ptr<StateStore>> state = StateStore::Open(sqlite_path_, state_options);
-      if (!state.ok()) {
-        store = state.status();
-      } else {
-        event_store_ = std::move(store).value();
-        state_store_ = std::move(state).value();
-        break;
-      }
-    }
-    if (store.status().code() != Status::Code::kUnavailable) {
-      Fail(Status::Internal("cannot open the store at " + sqlite_path_ + ": " +
-                            store.status().message()));
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      startup_detail_ = "waiting for the database lock on " + sqlite_path_;
-    }
-    if (attempt++ % 10 == 0) {
-      spdlog::warn("store: {} is locked by another process; retrying", sqlite_path_);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  if (!OpenStateAndEventStores()) return;
   if (shutting_down_.load()) return;
   Result<int64_t> count = event_store_->CountEvents();
   store_writer_ = std::make_unique<StoreWriter>(*event_store_);
@@ -406,8 +375,13 @@ void VigilServer::OpenStores() {
   pipeline_->Start();
   alerting_->Start();
   ready_.store(true);
-  spdlog::info("store ready: {} ({} events, synchronous={})", sqlite_path_,
-               count.ok() ? *count : -1, config_.storage.synchronous);
+  if (config_.storage.backend == "clickhouse") {
+    spdlog::info("store ready: events in ClickHouse ({} events), state in {}",
+                 count.ok() ? *count : -1, sqlite_path_);
+  } else {
+    spdlog::info("store ready: {} ({} events, synchronous={})", sqlite_path_,
+                 count.ok() ? *count : -1, config_.storage.synchronous);
+  }
 }
 
 bool VigilServer::OpenReleases() {

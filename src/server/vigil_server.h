@@ -94,6 +94,11 @@ class VigilServer {
   void RegisterWebRoutes();
   Status StartOtlpListener();
   void OpenStores();
+  // The SQLite state store and the event store of config_.storage (vigil_server_storage.cc),
+  // waiting while the file is locked or ClickHouse does not answer; false when shutting down or
+  // after Fail().
+  bool OpenStateAndEventStores();
+  void SetStartupDetail(std::string detail);
   // Audit log, release registry (bootstrapped from the config) and its wiring; false on failure.
   bool OpenReleases();
   void Fail(Status status);
@@ -108,7 +113,7 @@ class VigilServer {
   MetricsRegistry metrics_;
   Router router_;
   std::unique_ptr<HttpServer> http_;
-  std::unique_ptr<SqliteEventStore> event_store_;
+  std::unique_ptr<EventStore> event_store_;
   std::unique_ptr<StateStore> state_store_;
   std::unique_ptr<StoreWriter> store_writer_;
   std::unique_ptr<CollisionDetector> collisions_;

@@ -1,4 +1,4 @@
-#include "ingest/gzip.h"
+#include "common/gzip.h"
 
 #include <zlib.h>
 

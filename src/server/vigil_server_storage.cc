@@ -1,0 +1,101 @@
+// Opening the stores: the SQLite file (control-plane state, and events with backend sqlite) and,
+// with backend clickhouse, the ClickHouse event store.
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "server/vigil_server.h"
+#include "storage/clickhouse/clickhouse_event_store.h"
+#include "storage/sqlite/sqlite_event_store.h"
+
+namespace vigil {
+namespace {
+
+ClickHouseEndpoint Endpoint(const ClickHouseConfig& c, const std::string& url) {
+  ClickHouseEndpoint e;
+  e.url = url;
+  if (!c.user_env.empty()) {
+    if (const char* v = std::getenv(c.user_env.c_str())) e.user = v;
+  }
+  if (!c.password_env.empty()) {
+    if (const char* v = std::getenv(c.password_env.c_str())) e.password = v;
+  }
+  return e;
+}
+
+}  // namespace
+
+void VigilServer::SetStartupDetail(std::string detail) {
+  std::lock_guard<std::mutex> lock(mu_);
+  startup_detail_ = std::move(detail);
+}
+
+bool VigilServer::OpenStateAndEventStores() {
+  const bool sqlite_events = config_.storage.backend == "sqlite";
+  SqliteEventStore::Options store_options;
+  store_options.synchronous = config_.storage.synchronous;
+  SqliteDb::Options state_options;
+  state_options.synchronous = config_.storage.synchronous;
+  // The SQLite file first: another vigil holding it means this one must wait, not start.
+  for (int attempt = 0; !shutting_down_.load(); ++attempt) {
+    Status st = Status::Ok();
+    if (sqlite_events) {
+      Result<std::unique_ptr<SqliteEventStore>> store =
+          SqliteEventStore::Open(sqlite_path_, store_options);
+      if (store.ok()) {
+        event_store_ = std::move(store).value();
+      } else {
+        st = store.status();
+      }
+    }
+    if (st.ok()) {
+      Result<std::unique_ptr<StateStore>> state = StateStore::Open(sqlite_path_, state_options);
+      if (state.ok()) {
+        state_store_ = std::move(state).value();
+        break;
+      }
+      st = state.status();
+      event_store_.reset();
+    }
+    if (st.code() != Status::Code::kUnavailable) {
+      Fail(Status::Internal("cannot open the store at " + sqlite_path_ + ": " + st.message()));
+      return false;
+    }
+    SetStartupDetail("waiting for the database lock on " + sqlite_path_);
+    if (attempt % 10 == 0) {
+      spdlog::warn("store: {} is locked by another process; retrying", sqlite_path_);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (shutting_down_.load()) return false;
+  if (sqlite_events) return true;
+
+  const ClickHouseConfig& ch = config_.storage.clickhouse;
+  ClickHouseStoreOptions options;
+  options.endpoint = Endpoint(ch, ch.url);
+  options.database = ch.database;
+  options.cluster = ch.cluster;
+  for (const std::string& url : ch.shards) options.shards.push_back(Endpoint(ch, url));
+  options.timeout = std::chrono::milliseconds(ch.timeout_ns / 1'000'000);
+  for (int attempt = 0; !shutting_down_.load(); ++attempt) {
+    Result<std::unique_ptr<ClickHouseEventStore>> store = ClickHouseEventStore::Open(options);
+    if (store.ok()) {
+      event_store_ = std::move(store).value();
+      spdlog::info("store: events in ClickHouse at {} (database {}{})", ch.url, ch.database,
+                   ch.cluster.empty() ? "" : ", cluster " + ch.cluster);
+      return true;
+    }
+    if (store.status().code() != Status::Code::kUnavailable) {
+      Fail(
+          Status::Internal("cannot use ClickHouse at " + ch.url + ": " + store.status().message()));
+      return false;
+    }
+    SetStartupDetail("waiting for ClickHouse: " + store.status().message());
+    if (attempt % 10 == 0) spdlog::warn("store: {}; retrying", store.status().message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return false;
+}
+
+}  // namespace vigil

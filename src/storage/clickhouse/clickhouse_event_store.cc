@@ -1,0 +1,341 @@
+#include "storage/clickhouse/clickhouse_event_store.h"
+
+#include <algorithm>
+#include <ctime>
+#include <random>
+#include <set>
+#include <tuple>
+
+#include "storage/clickhouse/clickhouse_rows.h"
+#include "storage/clickhouse/clickhouse_schema.h"
+
+namespace vigil {
+namespace {
+
+// Identity lookups send one number per event; the default max_query_size (256 KiB) is too
+// small for a 20,000-event batch.
+const char kLargeQuery[] = "max_query_size=33554432";
+
+std::string DayLiteral(int64_t ts_ns) {
+  const time_t seconds = static_cast<time_t>(std::max<int64_t>(ts_ns, 0) / 1'000'000'000);
+  tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[16];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &utc);
+  return std::string("'") + buf + "'";
+}
+
+// `day` bounds let ClickHouse skip whole partitions before it looks at ts_ns.
+std::string TimeCondition(int64_t from_ns, int64_t to_ns_exclusive) {
+  return "day >= " + DayLiteral(from_ns) + " AND day <= " + DayLiteral(to_ns_exclusive - 1) +
+         " AND ts_ns >= " + std::to_string(from_ns) + " AND ts_ns < " +
+         std::to_string(to_ns_exclusive);
+}
+
+size_t ShardOf(const std::string& trace_id, size_t shards) {
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : trace_id) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return static_cast<size_t>(h % shards);
+}
+
+std::vector<std::pair<int32_t, uint64_t>> ParseSumMap(const std::string& text) {
+  // "([i1,i2,…],[c1,c2,…])"
+  std::vector<std::pair<int32_t, uint64_t>> out;
+  const size_t mid = text.find("],[");
+  if (text.size() < 7 || mid == std::string::npos) return out;
+  std::vector<int64_t> keys, counts;
+  auto numbers = [](const std::string& list, std::vector<int64_t>& into) {
+    const char* p = list.c_str();
+    while (*p) {
+      char* end = nullptr;
+      const long long v = std::strtoll(p, &end, 10);
+      if (end == p) {
+        ++p;
+        continue;
+      }
+      into.push_back(v);
+      p = end;
+    }
+  };
+  numbers(text.substr(2, mid - 2), keys);
+  numbers(text.substr(mid + 3, text.size() - mid - 5), counts);
+  for (size_t i = 0; i < keys.size() && i < counts.size(); ++i) {
+    out.emplace_back(static_cast<int32_t>(keys[i]), static_cast<uint64_t>(counts[i]));
+  }
+  return out;
+}
+
+}  // namespace
+
+ClickHouseEventStore::ClickHouseEventStore(ClickHouseStoreOptions options)
+    : options_(std::move(options)), main_(options_.endpoint, options_.timeout) {
+  for (const ClickHouseEndpoint& shard : options_.shards) {
+    shards_.push_back(std::make_unique<ClickHouseHttp>(shard, options_.timeout));
+  }
+  std::random_device random;
+  instance_ = std::to_string(random()) + std::to_string(random());
+}
+
+Result<std::unique_ptr<ClickHouseEventStore>> ClickHouseEventStore::Open(
+    ClickHouseStoreOptions options) {
+  if (!options.cluster.empty() && options.shards.empty()) {
+    return Status::InvalidArgument("a cluster needs the HTTP URL of each shard",
+                                   "storage.clickhouse.shards");
+  }
+  std::unique_ptr<ClickHouseEventStore> store(new ClickHouseEventStore(std::move(options)));
+  const ClickHouseStoreOptions& o = store->options_;
+  if (o.cluster.empty()) {
+    Status st = MigrateClickHouseServer(store->main_, o.database, "events", "");
+    if (!st.ok()) return st;
+  } else {
+    Status st = CheckClickHouseCluster(store->main_, o.cluster, store->shards_.size());
+    if (!st.ok()) return st;
+    for (auto& shard : store->shards_) {
+      st = MigrateClickHouseServer(*shard, o.database, "events_local", o.cluster);
+      if (!st.ok()) return st;
+    }
+  }
+  Result<std::string> max_seq =
+      store->main_.Query("SELECT max(seq) FROM " + o.database + ".events");
+  if (!max_seq.ok()) return max_seq.status();
+  store->next_seq_ = std::strtoll(max_seq->c_str(), nullptr, 10) + 1;
+  return store;
+}
+
+Result<std::vector<bool>> ClickHouseEventStore::AlreadyStored(std::span<const Event> events) {
+  std::vector<bool> stored(events.size(), false);
+  if (events.empty()) return stored;
+  int64_t min_ts = events[0].ts_ns, max_ts = events[0].ts_ns;
+  std::set<uint64_t> hashes;
+  for (const Event& e : events) {
+    min_ts = std::min(min_ts, e.ts_ns);
+    max_ts = std::max(max_ts, e.ts_ns);
+    hashes.insert(EventIdentityHash(e));
+  }
+  std::string sql = "SELECT tenant, trace_id, span_id FROM " + options_.database +
+                    ".events WHERE " + TimeCondition(min_ts, max_ts + 1) + " AND identity IN (";
+  bool first = true;
+  for (uint64_t h : hashes) {
+    if (!first) sql += ',';
+    sql += std::to_string(h);
+    first = false;
+  }
+  sql += ")";
+  Result<std::string> r = main_.Query(sql, kLargeQuery);
+  if (!r.ok()) return r.status();
+  std::set<std::tuple<std::string, std::string, std::string>> found;
+  for (auto& row : ParseTabSeparated(*r)) {
+    if (row.size() == 3) found.emplace(row[0], row[1], row[2]);
+  }
+  if (found.empty()) return stored;
+  for (size_t i = 0; i < events.size(); ++i) {
+    stored[i] = found.count({events[i].tenant, events[i].trace_id, events[i].span_id}) > 0;
+  }
+  return stored;
+}
+
+Result<AppendResult> ClickHouseEventStore::Append(std::span<const Event> events) {
+  std::lock_guard<std::mutex> lock(append_mu_);
+  AppendResult result;
+  result.is_new.assign(events.size(), true);
+  std::set<std::tuple<std::string_view, std::string_view, std::string_view>> in_batch;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    if (!in_batch.emplace(e.tenant, e.trace_id, e.span_id).second) result.is_new[i] = false;
+  }
+  Result<std::vector<bool>> stored = AlreadyStored(events);
+  if (!stored.ok()) return stored.status();
+  for (size_t i = 0; i < events.size(); ++i) {
+    if ((*stored)[i]) result.is_new[i] = false;
+  }
+  const std::string batch_id = instance_ + "-" + std::to_string(++batch_counter_);
+  const size_t destinations = shards_.empty() ? 1 : shards_.size();
+  std::vector<std::string> rows(destinations);
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!result.is_new[i]) {
+      ++result.duplicates;
+      continue;
+    }
+    const size_t d = destinations == 1 ? 0 : ShardOf(events[i].trace_id, destinations);
+    EncodeEventRow(rows[d], events[i], next_seq_++, batch_id);
+    ++result.inserted;
+  }
+  for (size_t d = 0; d < destinations; ++d) {
+    if (rows[d].empty()) continue;
+    Result<std::string> r =
+        shards_.empty()
+            ? main_.Insert("INSERT INTO " + options_.database + ".events FORMAT RowBinary", rows[d])
+            : shards_[d]->Insert(
+                  "INSERT INTO " + options_.database + ".events_local FORMAT RowBinary", rows[d]);
+    if (!r.ok()) return r.status();
+  }
+  return result;
+}
+
+Result<std::vector<bool>> ClickHouseEventStore::BatchPresent(const std::string& batch_id,
+                                                             int64_t min_ts_ns, int64_t max_ts_ns) {
+  std::vector<bool> present;
+  const std::string where = " WHERE " + TimeCondition(min_ts_ns, max_ts_ns + 1) +
+                            " AND batch_id = " + ClickHouseQuote(batch_id);
+  if (shards_.empty()) {
+    Result<std::string> r =
+        main_.Query("SELECT count() FROM " + options_.database + ".events" + where);
+    if (!r.ok()) return r.status();
+    present.push_back(std::strtoll(r->c_str(), nullptr, 10) > 0);
+    return present;
+  }
+  for (auto& shard : shards_) {
+    Result<std::string> r =
+        shard->Query("SELECT count() FROM " + options_.database + ".events_local" + where);
+    if (!r.ok()) return r.status();
+    present.push_back(std::strtoll(r->c_str(), nullptr, 10) > 0);
+  }
+  return present;
+}
+
+Result<int64_t> ClickHouseEventStore::CountEvents() {
+  Result<std::string> r = main_.Query("SELECT count() FROM " + options_.database + ".events");
+  if (!r.ok()) return r.status();
+  return static_cast<int64_t>(std::strtoll(r->c_str(), nullptr, 10));
+}
+
+std::string ClickHouseEventStore::TenantCondition(const TenantFilter& tenants) const {
+  if (tenants.all) return "";
+  std::string in = " AND tenant IN (";
+  for (size_t i = 0; i < tenants.tenants.size(); ++i) {
+    if (i) in += ',';
+    in += ClickHouseQuote(tenants.tenants[i]);
+  }
+  return in + ")";
+}
+
+Result<std::vector<RollupRow>> ClickHouseEventStore::ReadRollups(const RollupQuery& q) {
+  std::vector<RollupRow> rows;
+  if (!q.tenants.all && q.tenants.tenants.empty()) return rows;
+  std::string filters = TenantCondition(q.tenants);
+  if (!q.use_case.empty()) filters += " AND use_case = " + ClickHouseQuote(q.use_case);
+  if (!q.release.empty()) filters += " AND release = " + ClickHouseQuote(q.release);
+  const std::string no_latency = std::to_string(kNoLatency);
+  for (const RollupPlanPart& part : PlanRollupRead(q.from_ns, q.to_ns, q.coarsest_grain)) {
+    const std::string width = std::to_string(static_cast<int64_t>(part.grain));
+    const std::string sql =
+        "SELECT intDiv(ts_ns, " + width + ") * " + width +
+        " AS b, tenant, use_case, layer, release, model, tool, error_base, metric, count(), "
+        "sum(status), sum(retries), sum(refusal), sum(tokens_in), sum(tokens_out), "
+        "sum(collision), sum(unpriced), sum(cost_usd), sum(if(layer = 3, value, 0)), "
+        "sumMap([latency_bucket], [toUInt64(1)]), sum(if(latency_bucket = " +
+        no_latency + ", 0, latency_ms)), max(if(latency_bucket = " + no_latency +
+        ", 0, latency_ms)) FROM " + options_.database + ".events WHERE " +
+        TimeCondition(part.from_ns, part.to_ns) + filters +
+        " GROUP BY b, tenant, use_case, layer, release, model, tool, error_base, metric";
+    Result<std::string> r = main_.Query(sql);
+    if (!r.ok()) return r.status();
+    for (const auto& f : ParseTabSeparated(*r)) {
+      if (f.size() != 22) return Status::Internal("clickhouse: unexpected rollup row");
+      auto u64 = [](const std::string& s) { return std::strtoull(s.c_str(), nullptr, 10); };
+      RollupRow row;
+      row.bucket_ns = std::strtoll(f[0].c_str(), nullptr, 10);
+      row.grain = part.grain;
+      row.key = {f[1], f[2], static_cast<Layer>(u64(f[3])), f[4], f[5], f[6], f[7], f[8]};
+      RollupCell& c = row.cell;
+      c.count = u64(f[9]);
+      c.errors = u64(f[10]);
+      c.retries = u64(f[11]);
+      c.refusals = u64(f[12]);
+      c.tokens_in = u64(f[13]);
+      c.tokens_out = u64(f[14]);
+      c.collisions = u64(f[15]);
+      c.unpriced = u64(f[16]);
+      c.cost_usd = std::strtod(f[17].c_str(), nullptr);
+      c.value_sum = std::strtod(f[18].c_str(), nullptr);
+      bool any_latency = false;
+      for (const auto& [index, n] : ParseSumMap(f[19])) {
+        if (index == kNoLatency) continue;
+        any_latency = true;
+        if (index == kZeroLatency) {
+          c.latency.AddZeroCount(n);
+        } else {
+          c.latency.AddBucketCount(index, n);
+        }
+      }
+      if (any_latency) {
+        c.latency.AddSumAndMax(std::strtod(f[20].c_str(), nullptr),
+                               std::strtod(f[21].c_str(), nullptr));
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+Result<std::vector<StoredEvent>> ClickHouseEventStore::ReadTrace(const TenantFilter& tenants,
+                                                                 const std::string& trace_id) {
+  std::vector<StoredEvent> out;
+  if (!tenants.all && tenants.tenants.empty()) return out;
+  Result<std::string> r =
+      main_.Query(std::string("SELECT ") + kEventSelectColumns + " FROM " + options_.database +
+                  ".events WHERE trace_id = " + ClickHouseQuote(trace_id) +
+                  TenantCondition(tenants) + " ORDER BY ts_ns, seq");
+  if (!r.ok()) return r.status();
+  for (const auto& fields : ParseTabSeparated(*r)) {
+    Result<StoredEvent> e = DecodeEventRow(fields);
+    if (!e.ok()) return e.status();
+    out.push_back(std::move(e).value());
+  }
+  return out;
+}
+
+Result<EventPage> ClickHouseEventStore::ListEvents(const EventQuery& q) {
+  EventPage page;
+  if (!q.tenants.all && q.tenants.tenants.empty()) return page;
+  std::string where = TimeCondition(q.from_ns, q.to_ns) + TenantCondition(q.tenants);
+  auto equals = [&](const char* column, const std::string& value) {
+    if (!value.empty()) where += std::string(" AND ") + column + " = " + ClickHouseQuote(value);
+  };
+  equals("use_case", q.use_case);
+  equals("model", q.model);
+  equals("tool", q.tool);
+  equals("release", q.release);
+  if (!q.error_class.empty()) {
+    const std::string v = ClickHouseQuote(q.error_class);
+    where += " AND (error_class = " + v + " OR error_base = " + v + ")";
+  }
+  if (q.layer) where += " AND layer = " + std::to_string(static_cast<int>(*q.layer));
+  if (q.status) where += " AND status = " + std::to_string(static_cast<int>(*q.status));
+  if (q.after) {
+    const std::string ts = std::to_string(q.after->ts_ns);
+    where += " AND (ts_ns < " + ts + " OR (ts_ns = " + ts + " AND seq < " +
+             std::to_string(q.after->seq) + "))";
+  }
+  Result<std::string> r =
+      main_.Query(std::string("SELECT ") + kEventSelectColumns + " FROM " + options_.database +
+                  ".events WHERE " + where + " ORDER BY ts_ns DESC, seq DESC LIMIT " +
+                  std::to_string(q.limit + 1));
+  if (!r.ok()) return r.status();
+  for (const auto& fields : ParseTabSeparated(*r)) {
+    Result<StoredEvent> e = DecodeEventRow(fields);
+    if (!e.ok()) return e.status();
+    page.events.push_back(std::move(e).value());
+  }
+  if (page.events.size() > q.limit) {
+    page.events.resize(q.limit);
+    page.next = EventCursor{page.events.back().event.ts_ns, page.events.back().seq};
+  }
+  return page;
+}
+
+Result<std::vector<std::string>> ClickHouseEventStore::KnownTenants() {
+  Result<std::string> r =
+      main_.Query("SELECT DISTINCT tenant FROM " + options_.database + ".events ORDER BY tenant");
+  if (!r.ok()) return r.status();
+  std::vector<std::string> tenants;
+  for (auto& row : ParseTabSeparated(*r)) {
+    if (!row.empty()) tenants.push_back(row[0]);
+  }
+  return tenants;
+}
+
+}  // namespace vigil
