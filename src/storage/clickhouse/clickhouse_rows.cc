@@ -106,6 +106,100 @@ void EncodeEventRow(std::string& out, const Event& e, int64_t seq, std::string_v
   PutLe<uint8_t>(out, e.unpriced ? 1 : 0);
 }
 
+namespace {
+
+// Reads the RowBinary forms EncodeEventRow writes; every read checks the remaining length.
+class RowReader {
+ public:
+  explicit RowReader(std::string_view bytes) : bytes_(bytes) {}
+  bool done() const { return pos_ == bytes_.size(); }
+  bool ok() const { return ok_; }
+  template <typename T>
+  T Le() {
+    T value{};
+    if (!Need(sizeof(T))) return value;
+    std::memcpy(&value, bytes_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return value;
+  }
+  std::string String() {
+    uint64_t n = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (!Need(1)) return {};
+      const uint8_t b = static_cast<uint8_t>(bytes_[pos_++]);
+      n |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    if (!Need(n)) return {};
+    std::string out(bytes_.substr(pos_, n));
+    pos_ += n;
+    return out;
+  }
+
+ private:
+  bool Need(uint64_t n) {
+    if (!ok_ || bytes_.size() - pos_ < n) ok_ = false;
+    return ok_;
+  }
+  std::string_view bytes_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+Result<std::vector<EncodedRow>> DecodeEventRows(std::string_view rows) {
+  std::vector<EncodedRow> out;
+  RowReader r(rows);
+  while (!r.done() && r.ok()) {
+    EncodedRow row;
+    Event& e = row.event;
+    r.Le<uint16_t>();  // day
+    r.Le<uint32_t>();  // ts
+    e.ts_ns = r.Le<int64_t>();
+    row.seq = r.Le<int64_t>();
+    row.batch_id = r.String();
+    r.Le<uint64_t>();  // identity
+    e.tenant = r.String();
+    e.trace_id = r.String();
+    e.span_id = r.String();
+    e.parent_span_id = r.String();
+    e.request_id = r.String();
+    e.use_case = r.String();
+    e.layer = static_cast<Layer>(r.Le<uint8_t>());
+    e.release = r.String();
+    e.model = r.String();
+    e.tool = r.String();
+    e.status = static_cast<EventStatus>(r.Le<uint8_t>());
+    e.error_class = r.String();
+    r.String();  // error_base
+    e.latency_ms = r.Le<double>();
+    r.Le<int32_t>();  // latency_bucket
+    e.tokens_in = r.Le<int64_t>();
+    e.tokens_out = r.Le<int64_t>();
+    e.cost_usd = r.Le<double>();
+    e.retries = r.Le<int64_t>();
+    e.refusal = r.Le<uint8_t>() != 0;
+    e.idempotency_key = r.String();
+    e.metric = r.String();
+    e.value = r.Le<double>();
+    const std::string attrs = r.String();
+    if (!attrs.empty()) {
+      nlohmann::json j = nlohmann::json::parse(attrs, nullptr, false);
+      if (j.is_object()) {
+        for (auto it = j.begin(); it != j.end(); ++it) {
+          if (it.value().is_string()) e.attrs.emplace_back(it.key(), it.value().get<std::string>());
+        }
+      }
+    }
+    e.idempotency_collision = r.Le<uint8_t>() != 0;
+    e.unpriced = r.Le<uint8_t>() != 0;
+    if (r.ok()) out.push_back(std::move(row));
+  }
+  if (!r.ok()) return Status::InvalidArgument("truncated RowBinary event rows");
+  return out;
+}
+
 std::vector<std::vector<std::string>> ParseTabSeparated(std::string_view text) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> row;

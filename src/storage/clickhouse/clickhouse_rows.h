@@ -30,6 +30,15 @@ int32_t LatencyBucketOf(const Event& e);
 
 void EncodeEventRow(std::string& out, const Event& e, int64_t seq, std::string_view batch_id);
 
+// Reads rows written by EncodeEventRow() back (for the spool's replay, which re-checks identities
+// before sending); InvalidArgument when the bytes are not whole rows.
+struct EncodedRow {
+  Event event;
+  int64_t seq = 0;
+  std::string batch_id;
+};
+Result<std::vector<EncodedRow>> DecodeEventRows(std::string_view rows);
+
 // Splits TabSeparated output into rows of unescaped fields.
 std::vector<std::vector<std::string>> ParseTabSeparated(std::string_view text);
 // A row selected with kEventSelectColumns.
