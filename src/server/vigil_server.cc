@@ -384,6 +384,10 @@ void VigilServer::OpenStores() {
   }
 }
 
+std::string VigilServer::ResolveDataPath(const std::string& path) const {
+  return ResolvePath(options_.data_dir, path);
+}
+
 bool VigilServer::OpenReleases() {
   Result<std::unique_ptr<AuditLog>> audit = AuditLog::Open(*state_store_, clock_);
   if (!audit.ok()) {

@@ -99,6 +99,7 @@ class VigilServer {
   // after Fail().
   bool OpenStateAndEventStores();
   void SetStartupDetail(std::string detail);
+  std::string ResolveDataPath(const std::string& path) const;
   // Audit log, release registry (bootstrapped from the config) and its wiring; false on failure.
   bool OpenReleases();
   void Fail(Status status);

@@ -78,12 +78,26 @@ bool VigilServer::OpenStateAndEventStores() {
   options.cluster = ch.cluster;
   for (const std::string& url : ch.shards) options.shards.push_back(Endpoint(ch, url));
   options.timeout = std::chrono::milliseconds(ch.timeout_ns / 1'000'000);
+  options.spool_dir = ResolveDataPath(ch.spool_dir);
+  options.spool_max_bytes = ch.spool_max_bytes;
   for (int attempt = 0; !shutting_down_.load(); ++attempt) {
     Result<std::unique_ptr<ClickHouseEventStore>> store = ClickHouseEventStore::Open(options);
     if (store.ok()) {
+      ClickHouseEventStore* clickhouse = store->get();
+      spdlog::info("store: events in ClickHouse at {} (database {}{}), spool {}", ch.url,
+                   ch.database, ch.cluster.empty() ? "" : ", cluster " + ch.cluster,
+                   options.spool_dir);
+      metrics_.AddCallbackGauge(
+          "vigil_spool_pending_batches", "Insert batches waiting in the spool for ClickHouse.",
+          [clickhouse] { return static_cast<double>(clickhouse->spool_stats().pending_batches); });
+      metrics_.AddCallbackGauge(
+          "vigil_spool_pending_bytes", "Bytes waiting in the spool.",
+          [clickhouse] { return static_cast<double>(clickhouse->spool_stats().pending_bytes); });
+      metrics_.AddCallbackGauge(
+          "vigil_spool_batches_spooled",
+          "Batches spooled since start (ClickHouse down, slow or refusing).",
+          [clickhouse] { return static_cast<double>(clickhouse->spool_stats().spooled_batches); });
       event_store_ = std::move(store).value();
-      spdlog::info("store: events in ClickHouse at {} (database {}{})", ch.url, ch.database,
-                   ch.cluster.empty() ? "" : ", cluster " + ch.cluster);
       return true;
     }
     if (store.status().code() != Status::Code::kUnavailable) {

@@ -98,11 +98,38 @@ Result<std::unique_ptr<ClickHouseEventStore>> ClickHouseEventStore::Open(
       if (!st.ok()) return st;
     }
   }
+  // seq: arrival order, unique. Microseconds of the wall clock, bumped past the last one handed
+  // out, so numbers keep growing across restarts (and past spooled batches) without a lookup;
+  // the stored maximum guards against a clock that went back.
   Result<std::string> max_seq =
       store->main_.Query("SELECT max(seq) FROM " + o.database + ".events");
   if (!max_seq.ok()) return max_seq.status();
-  store->next_seq_ = std::strtoll(max_seq->c_str(), nullptr, 10) + 1;
+  store->last_seq_ = std::strtoll(max_seq->c_str(), nullptr, 10);
+  if (!o.spool_dir.empty()) {
+    Result<std::unique_ptr<Spool>> spool = Spool::Open(o.spool_dir, o.spool_max_bytes);
+    if (!spool.ok()) return spool.status();
+    store->spool_ = std::move(spool).value();
+    ClickHouseEventStore* self = store.get();
+    store->replayer_ = std::thread([self] { self->ReplayLoop(); });
+  }
   return store;
+}
+
+ClickHouseEventStore::~ClickHouseEventStore() {
+  {
+    std::lock_guard<std::mutex> lock(spool_mu_);
+    stopping_ = true;
+  }
+  spool_cv_.notify_all();
+  if (replayer_.joinable()) replayer_.join();
+}
+
+int64_t ClickHouseEventStore::NextSeq() {
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  last_seq_ = std::max(last_seq_ + 1, now_us);
+  return last_seq_;
 }
 
 Result<std::vector<bool>> ClickHouseEventStore::AlreadyStored(std::span<const Event> events) {
@@ -146,52 +173,85 @@ Result<AppendResult> ClickHouseEventStore::Append(std::span<const Event> events)
     const Event& e = events[i];
     if (!in_batch.emplace(e.tenant, e.trace_id, e.span_id).second) result.is_new[i] = false;
   }
-  Result<std::vector<bool>> stored = AlreadyStored(events);
-  if (!stored.ok()) return stored.status();
-  for (size_t i = 0; i < events.size(); ++i) {
-    if ((*stored)[i]) result.is_new[i] = false;
+  // While older batches wait in the spool, new ones queue behind them.
+  bool spooling = spool_ && spool_->pending_records() > 0;
+  bool checked = false;
+  Status why = Status::Unavailable("older batches are still spooled");
+  if (!spooling) {
+    Result<std::vector<bool>> stored = AlreadyStored(events);
+    if (stored.ok()) {
+      checked = true;
+      for (size_t i = 0; i < events.size(); ++i) {
+        if ((*stored)[i]) result.is_new[i] = false;
+      }
+    } else if (spool_) {
+      spooling = true;
+      why = stored.status();
+    } else {
+      return stored.status();
+    }
   }
   const std::string batch_id = instance_ + "-" + std::to_string(++batch_counter_);
   const size_t destinations = shards_.empty() ? 1 : shards_.size();
   std::vector<std::string> rows(destinations);
+  int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
   for (size_t i = 0; i < events.size(); ++i) {
     if (!result.is_new[i]) {
       ++result.duplicates;
       continue;
     }
     const size_t d = destinations == 1 ? 0 : ShardOf(events[i].trace_id, destinations);
-    EncodeEventRow(rows[d], events[i], next_seq_++, batch_id);
+    EncodeEventRow(rows[d], events[i], NextSeq(), batch_id);
+    min_ts = std::min(min_ts, events[i].ts_ns);
+    max_ts = std::max(max_ts, events[i].ts_ns);
     ++result.inserted;
+  }
+  if (result.inserted == 0) return result;
+  if (spooling) {
+    Status st = SpoolBatch(batch_id, min_ts, max_ts, checked, rows, 0, why);
+    if (!st.ok()) return st;
+    return result;
   }
   for (size_t d = 0; d < destinations; ++d) {
     if (rows[d].empty()) continue;
-    Result<std::string> r =
-        shards_.empty()
-            ? main_.Insert("INSERT INTO " + options_.database + ".events FORMAT RowBinary", rows[d])
-            : shards_[d]->Insert(
-                  "INSERT INTO " + options_.database + ".events_local FORMAT RowBinary", rows[d]);
-    if (!r.ok()) return r.status();
+    Result<std::string> r = InsertInto(d, rows[d]);
+    if (r.ok()) continue;
+    if (!spool_) return r.status();
+    // This destination is in doubt (a timeout may still have stored it): the replayer asks.
+    Status st = SpoolBatch(batch_id, min_ts, max_ts, checked, rows, d, r.status());
+    if (!st.ok()) return st;
+    break;
   }
   return result;
+}
+
+Result<std::string> ClickHouseEventStore::InsertInto(size_t d, const std::string& rows) {
+  if (shards_.empty()) {
+    return main_.Insert("INSERT INTO " + options_.database + ".events FORMAT RowBinary", rows);
+  }
+  return shards_[d]->Insert("INSERT INTO " + options_.database + ".events_local FORMAT RowBinary",
+                            rows);
+}
+
+Result<bool> ClickHouseEventStore::PresentIn(size_t d, const std::string& batch_id,
+                                             int64_t min_ts_ns, int64_t max_ts_ns) {
+  const std::string where = " WHERE " + TimeCondition(min_ts_ns, max_ts_ns + 1) +
+                            " AND batch_id = " + ClickHouseQuote(batch_id);
+  Result<std::string> r =
+      shards_.empty()
+          ? main_.Query("SELECT count() FROM " + options_.database + ".events" + where)
+          : shards_[d]->Query("SELECT count() FROM " + options_.database + ".events_local" + where);
+  if (!r.ok()) return r.status();
+  return std::strtoll(r->c_str(), nullptr, 10) > 0;
 }
 
 Result<std::vector<bool>> ClickHouseEventStore::BatchPresent(const std::string& batch_id,
                                                              int64_t min_ts_ns, int64_t max_ts_ns) {
   std::vector<bool> present;
-  const std::string where = " WHERE " + TimeCondition(min_ts_ns, max_ts_ns + 1) +
-                            " AND batch_id = " + ClickHouseQuote(batch_id);
-  if (shards_.empty()) {
-    Result<std::string> r =
-        main_.Query("SELECT count() FROM " + options_.database + ".events" + where);
-    if (!r.ok()) return r.status();
-    present.push_back(std::strtoll(r->c_str(), nullptr, 10) > 0);
-    return present;
-  }
-  for (auto& shard : shards_) {
-    Result<std::string> r =
-        shard->Query("SELECT count() FROM " + options_.database + ".events_local" + where);
-    if (!r.ok()) return r.status();
-    present.push_back(std::strtoll(r->c_str(), nullptr, 10) > 0);
+  for (size_t d = 0; d < std::max<size_t>(1, shards_.size()); ++d) {
+    Result<bool> in = PresentIn(d, batch_id, min_ts_ns, max_ts_ns);
+    if (!in.ok()) return in.status();
+    present.push_back(*in);
   }
   return present;
 }

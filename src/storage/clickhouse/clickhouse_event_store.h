@@ -17,17 +17,30 @@
 //    batch's days and time span (docs/clickhouse.md says what it costs).
 //  - Rollups are computed by ClickHouse from the events at read time (GROUP BY minute or hour,
 //    sums, and the LatencySketch buckets via sumMap), so they can never disagree with the events.
-//  - Failures are Unavailable with ClickHouse's message; nothing is retried here (the spool does).
+//  - With a spool, Append() succeeds once the batch is in ClickHouse or in the spool: when the
+//    duplicate lookup or an insert fails (down, slow, refusing), the batch — or the part not yet
+//    inserted, marked in doubt — is appended to the spool, fdatasync'd. While the spool holds
+//    anything, new batches join it behind the older ones. A background replayer sends spooled
+//    batches in order with backoff (100 ms doubling to 5 s); before sending a destination's rows
+//    it asks whether that batch_id is there already (an ambiguous timeout may have stored it), and
+//    for batches spooled without a duplicate lookup it does the lookup first. Nothing
+//    acknowledged is lost across ClickHouse outages or vigil restarts; nothing is stored twice.
+//    Events spooled without a lookup are reported as new (the live windows count them) even if a
+//    client had sent them before; the store itself still keeps them once.
+//  - Without a spool, failures are Unavailable with ClickHouse's message.
 //  - Thread-safety: Append() calls are serialized; reads run concurrently on pooled connections.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/clickhouse/clickhouse_http.h"
+#include "storage/clickhouse/spool.h"
 #include "storage/event_store.h"
 
 namespace vigil {
@@ -38,6 +51,18 @@ struct ClickHouseStoreOptions {
   std::string cluster;                     // a remote_servers name; empty: single node
   std::vector<ClickHouseEndpoint> shards;  // with a cluster: each shard's HTTP endpoint, in order
   std::chrono::milliseconds timeout{10000};
+  // Where batches wait while ClickHouse is down, slow or refuses; empty: no spool (Append then
+  // fails with ClickHouse's error).
+  std::string spool_dir;
+  int64_t spool_max_bytes = 1LL << 30;
+};
+
+struct SpoolStats {
+  int64_t pending_batches = 0;
+  int64_t pending_bytes = 0;
+  uint64_t spooled_batches = 0;   // since start
+  uint64_t replayed_batches = 0;  // since start
+  std::string last_error;         // the latest reason ClickHouse could not take a batch
 };
 
 class ClickHouseEventStore final : public EventStore {
@@ -52,12 +77,25 @@ class ClickHouseEventStore final : public EventStore {
   Result<EventPage> ListEvents(const EventQuery& query) override;
   Result<std::vector<std::string>> KnownTenants() override;
 
+  ~ClickHouseEventStore() override;
+
   // Whether rows of `batch_id` are in ClickHouse: per destination (one, or one per shard).
   Result<std::vector<bool>> BatchPresent(const std::string& batch_id, int64_t min_ts_ns,
                                          int64_t max_ts_ns);
+  SpoolStats spool_stats() const;
 
  private:
+  struct SpoolRecord;  // clickhouse_spooling.cc
   explicit ClickHouseEventStore(ClickHouseStoreOptions options);
+  Result<bool> PresentIn(size_t destination, const std::string& batch_id, int64_t min_ts_ns,
+                         int64_t max_ts_ns);
+  Result<std::string> InsertInto(size_t destination, const std::string& rows);
+  int64_t NextSeq();
+  // Spools destinations [first, end) of an encoded batch; `checked`: the duplicate lookup ran.
+  Status SpoolBatch(const std::string& batch_id, int64_t min_ts, int64_t max_ts, bool checked,
+                    const std::vector<std::string>& rows, size_t first, const Status& why);
+  void ReplayLoop();
+  Status ReplayFront(const std::string& payload);
   // Which of `events` are stored already (by identity); empty when none.
   Result<std::vector<bool>> AlreadyStored(std::span<const Event> events);
   std::string TenantCondition(const TenantFilter& tenants) const;
@@ -66,9 +104,17 @@ class ClickHouseEventStore final : public EventStore {
   ClickHouseHttp main_;
   std::vector<std::unique_ptr<ClickHouseHttp>> shards_;  // empty without a cluster
   std::mutex append_mu_;
-  int64_t next_seq_ = 1;
+  int64_t last_seq_ = 0;
   uint64_t batch_counter_ = 0;
   std::string instance_;  // distinguishes batch ids of this process from earlier ones
+
+  std::unique_ptr<Spool> spool_;
+  mutable std::mutex spool_mu_;  // guards the counters below and wakes the replayer
+  std::condition_variable spool_cv_;
+  bool stopping_ = false;
+  uint64_t spooled_ = 0, replayed_ = 0;
+  std::string last_error_;
+  std::thread replayer_;
 };
 
 }  // namespace vigil
