@@ -42,7 +42,7 @@ void LoadClickHouse(YamlChecker& c, const YAML::Node& ch, ClickHouseConfig& out)
   const std::string path = "storage.clickhouse";
   if (!c.CheckMap(ch, path,
                   {"url", "database", "cluster", "shards", "user_env", "password_env", "timeout",
-                   "spool_dir", "spool_max_bytes", "retention_days"})) {
+                   "dedup_window", "spool_dir", "spool_max_bytes", "retention_days"})) {
     return;
   }
   auto http_url = [&](const YAML::Node& at, const std::string& where, const std::string& v) {
@@ -83,6 +83,7 @@ void LoadClickHouse(YamlChecker& c, const YAML::Node& ch, ClickHouseConfig& out)
   if (auto v = c.String(ch, path, "user_env")) out.user_env = *v;
   if (auto v = c.String(ch, path, "password_env")) out.password_env = *v;
   if (auto v = c.Duration(ch, path, "timeout")) out.timeout_ns = *v;
+  if (auto v = c.Duration(ch, path, "dedup_window")) out.dedup_window_ns = *v;
   if (auto v = c.String(ch, path, "spool_dir")) out.spool_dir = *v;
   if (auto v = c.Int(ch, path, "spool_max_bytes", 1 << 20, 1LL << 42)) out.spool_max_bytes = *v;
   if (auto v = c.Int(ch, path, "retention_days", 0, 36500)) out.retention_days = *v;

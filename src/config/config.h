@@ -50,6 +50,7 @@ struct ClickHouseConfig {
   std::string user_env;             // environment variables holding the credentials
   std::string password_env;
   int64_t timeout_ns = 10LL * 1'000'000'000;
+  int64_t dedup_window_ns = 3600LL * 1'000'000'000;
   std::string spool_dir = "spool";  // resolved against the data directory
   int64_t spool_max_bytes = 1LL << 30;
   int64_t retention_days = 0;       // 0: keep everything

@@ -78,6 +78,7 @@ bool VigilServer::OpenStateAndEventStores() {
   options.cluster = ch.cluster;
   for (const std::string& url : ch.shards) options.shards.push_back(Endpoint(ch, url));
   options.timeout = std::chrono::milliseconds(ch.timeout_ns / 1'000'000);
+  options.dedup_window_ns = ch.dedup_window_ns;
   options.spool_dir = ResolveDataPath(ch.spool_dir);
   options.spool_max_bytes = ch.spool_max_bytes;
   for (int attempt = 0; !shutting_down_.load(); ++attempt) {

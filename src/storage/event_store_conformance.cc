@@ -70,6 +70,19 @@ TEST_P(EventStoreConformanceTest, RollupsCountNewEventsOnceAndRespectTenants) {
   EXPECT_EQ(*store_->KnownTenants(), (std::vector<std::string>{"acme", "globex"}));
 }
 
+// Identity, not content, makes a duplicate: a client re-sending an event re-stamped a moment
+// later (an exporter rebuilding its batch) does not store it twice.
+TEST_P(EventStoreConformanceTest, AResentEventWithAShiftedTimestampIsADuplicate) {
+  Put({E("acme", "re", "1", kHour0), E("acme", "re", "2", kHour0 + 5)});
+  auto again = store_->Append(std::vector<Event>{E("acme", "re", "2", kHour0 + 1'500'000'000LL),
+                                                 E("acme", "re", "3", kHour0 + 1'500'000'000LL)});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->duplicates, 1u);
+  EXPECT_EQ(again->inserted, 1u);
+  EXPECT_EQ(again->is_new, (std::vector<bool>{false, true}));
+  EXPECT_EQ(store_->ReadTrace(Only("acme"), "re")->size(), 3u);
+}
+
 TEST_P(EventStoreConformanceTest, TraceInTimeOrderWithinTenant) {
   Put({E("acme", "tr", "c", kHour0 + 30), E("acme", "tr", "a", kHour0 + 10),
        E("acme", "tr", "b", kHour0 + 20), E("globex", "tr", "x", kHour0)});

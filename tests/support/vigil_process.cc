@@ -75,12 +75,32 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
   return condition();
 }
 
+namespace {
+
+// With VIGIL_TEST_CLICKHOUSE_URL set (tests/clickhouse/run_on_clickhouse), every vigil these tests
+// start keeps its events in ClickHouse, each in a database of its own; configs that choose their
+// storage themselves are left alone.
+std::string WithTestStorage(const std::string& yaml, const std::string& data_dir) {
+  const char* url = std::getenv("VIGIL_TEST_CLICKHOUSE_URL");
+  if (url == nullptr || *url == '\0' || yaml.find("\nstorage:") != std::string::npos ||
+      yaml.rfind("storage:", 0) == 0) {
+    return yaml;
+  }
+  static int databases = 0;
+  const std::string database = "it_" + std::to_string(getpid()) + "_" + std::to_string(++databases);
+  return yaml + "\nstorage:\n  backend: clickhouse\n  clickhouse: { url: \"" + url +
+         "\", database: " + database + ", spool_dir: \"" + data_dir + "/spool\" }\n";
+}
+
+}  // namespace
+
 VigilProcess::VigilProcess(std::string data_dir, std::string config_yaml,
                            std::map<std::string, std::string> env)
     : data_dir_(std::move(data_dir)), env_(std::move(env)) {
   std::filesystem::create_directories(data_dir_);
   config_path_ = data_dir_ + "/../vigil-test.yaml";
-  std::ofstream(config_path_) << config_yaml;
+  config_text_ = WithTestStorage(config_yaml, data_dir_);
+  std::ofstream(config_path_) << config_text_;
 }
 
 VigilProcess::~VigilProcess() {
@@ -125,7 +145,13 @@ bool VigilProcess::WaitReady(std::chrono::milliseconds timeout) {
 }
 
 void VigilProcess::RewriteConfig(const std::string& yaml) {
-  std::ofstream(config_path_ + ".tmp") << yaml;
+  // The same storage as at start (a reload never moves the store).
+  const size_t storage = config_text_.find("\nstorage:\n  backend: clickhouse");
+  const std::string text =
+      storage != std::string::npos && yaml.find("storage:") == std::string::npos
+          ? yaml + config_text_.substr(storage)
+          : yaml;
+  std::ofstream(config_path_ + ".tmp") << text;
   std::filesystem::rename(config_path_ + ".tmp", config_path_);
 }
 

@@ -56,6 +56,7 @@ class VigilProcess {
  private:
   std::string data_dir_;
   std::string config_path_;
+  std::string config_text_;
   std::map<std::string, std::string> env_;
   pid_t pid_ = -1;
   std::string base_url_;

@@ -142,8 +142,10 @@ Result<std::vector<bool>> ClickHouseEventStore::AlreadyStored(std::span<const Ev
     max_ts = std::max(max_ts, e.ts_ns);
     hashes.insert(EventIdentityHash(e));
   }
-  std::string sql = "SELECT tenant, trace_id, span_id FROM " + options_.database +
-                    ".events WHERE " + TimeCondition(min_ts, max_ts + 1) + " AND identity IN (";
+  std::string sql =
+      "SELECT tenant, trace_id, span_id FROM " + options_.database + ".events WHERE " +
+      TimeCondition(min_ts - options_.dedup_window_ns, max_ts + 1 + options_.dedup_window_ns) +
+      " AND identity IN (";
   bool first = true;
   for (uint64_t h : hashes) {
     if (!first) sql += ',';

@@ -13,8 +13,8 @@
 //    in MergeTree), RowBinary, gzip-compressed, every row carrying the batch's `batch_id`. With a
 //    cluster Vigil routes rows to shards itself (by trace_id) and inserts into each shard's local
 //    table, so each shard's part is also all-or-nothing. Duplicates across batches follow the
-//    SQLite rule (identity = tenant, trace_id, span_id): one lookup per batch, restricted to the
-//    batch's days and time span (docs/clickhouse.md says what it costs).
+//    SQLite rule (identity = tenant, trace_id, span_id) within dedup_window_ns of the batch's
+//    time span: one lookup per batch (docs/clickhouse.md says what it costs).
 //  - Rollups are computed by ClickHouse from the events at read time (GROUP BY minute or hour,
 //    sums, and the LatencySketch buckets via sumMap), so they can never disagree with the events.
 //  - With a spool, Append() succeeds once the batch is in ClickHouse or in the spool: when the
@@ -51,6 +51,9 @@ struct ClickHouseStoreOptions {
   std::string cluster;                     // a remote_servers name; empty: single node
   std::vector<ClickHouseEndpoint> shards;  // with a cluster: each shard's HTTP endpoint, in order
   std::chrono::milliseconds timeout{10000};
+  // Duplicates are looked up among events within this much of the batch's own time span (a
+  // retry re-sends the same timestamps; a re-stamped copy sent later than this is a new event).
+  int64_t dedup_window_ns = 3600LL * 1'000'000'000;
   // Where batches wait while ClickHouse is down, slow or refuses; empty: no spool (Append then
   // fails with ClickHouse's error).
   std::string spool_dir;
