@@ -17,8 +17,10 @@
 
 namespace vigil {
 namespace {
-
 using testing::ClickHouseCluster;
+}  // namespace
+
+namespace {
 
 std::unique_ptr<testing::TempDir> g_dir;
 std::unique_ptr<ClickHouseCluster> g_cluster;
@@ -38,6 +40,12 @@ class ClickHouseEnvironment : public ::testing::Environment {
   }
 };
 const auto* const g_environment = ::testing::AddGlobalTestEnvironment(new ClickHouseEnvironment);
+
+}  // namespace
+
+ClickHouseCluster* SuiteCluster() { return g_cluster.get(); }
+
+namespace {
 
 // Each store gets a database of its own, so every case starts empty.
 ClickHouseStoreOptions Options(bool sharded) {

@@ -16,22 +16,6 @@ namespace {
 // small for a 20,000-event batch.
 const char kLargeQuery[] = "max_query_size=33554432";
 
-std::string DayLiteral(int64_t ts_ns) {
-  const time_t seconds = static_cast<time_t>(std::max<int64_t>(ts_ns, 0) / 1'000'000'000);
-  tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[16];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &utc);
-  return std::string("'") + buf + "'";
-}
-
-// `day` bounds let ClickHouse skip whole partitions before it looks at ts_ns.
-std::string TimeCondition(int64_t from_ns, int64_t to_ns_exclusive) {
-  return "day >= " + DayLiteral(from_ns) + " AND day <= " + DayLiteral(to_ns_exclusive - 1) +
-         " AND ts_ns >= " + std::to_string(from_ns) + " AND ts_ns < " +
-         std::to_string(to_ns_exclusive);
-}
-
 size_t ShardOf(const std::string& trace_id, size_t shards) {
   uint64_t h = 14695981039346656037ULL;
   for (unsigned char c : trace_id) {
@@ -142,10 +126,11 @@ Result<std::vector<bool>> ClickHouseEventStore::AlreadyStored(std::span<const Ev
     max_ts = std::max(max_ts, e.ts_ns);
     hashes.insert(EventIdentityHash(e));
   }
-  std::string sql =
-      "SELECT tenant, trace_id, span_id FROM " + options_.database + ".events WHERE " +
-      TimeCondition(min_ts - options_.dedup_window_ns, max_ts + 1 + options_.dedup_window_ns) +
-      " AND identity IN (";
+  std::string sql = "SELECT tenant, trace_id, span_id FROM " + options_.database +
+                    ".events WHERE " +
+                    ClickHouseTimeCondition(min_ts - options_.dedup_window_ns,
+                                            max_ts + 1 + options_.dedup_window_ns) +
+                    " AND identity IN (";
   bool first = true;
   for (uint64_t h : hashes) {
     if (!first) sql += ',';
@@ -237,7 +222,7 @@ Result<std::string> ClickHouseEventStore::InsertInto(size_t d, const std::string
 
 Result<bool> ClickHouseEventStore::PresentIn(size_t d, const std::string& batch_id,
                                              int64_t min_ts_ns, int64_t max_ts_ns) {
-  const std::string where = " WHERE " + TimeCondition(min_ts_ns, max_ts_ns + 1) +
+  const std::string where = " WHERE " + ClickHouseTimeCondition(min_ts_ns, max_ts_ns + 1) +
                             " AND batch_id = " + ClickHouseQuote(batch_id);
   Result<std::string> r =
       shards_.empty()
@@ -291,7 +276,7 @@ Result<std::vector<RollupRow>> ClickHouseEventStore::ReadRollups(const RollupQue
         "sumMap([latency_bucket], [toUInt64(1)]), sum(if(latency_bucket = " +
         no_latency + ", 0, latency_ms)), max(if(latency_bucket = " + no_latency +
         ", 0, latency_ms)) FROM " + options_.database + ".events WHERE " +
-        TimeCondition(part.from_ns, part.to_ns) + filters +
+        ClickHouseTimeCondition(part.from_ns, part.to_ns) + filters +
         " GROUP BY b, tenant, use_case, layer, release, model, tool, error_base, metric";
     Result<std::string> r = main_.Query(sql);
     if (!r.ok()) return r.status();
@@ -353,7 +338,7 @@ Result<std::vector<StoredEvent>> ClickHouseEventStore::ReadTrace(const TenantFil
 Result<EventPage> ClickHouseEventStore::ListEvents(const EventQuery& q) {
   EventPage page;
   if (!q.tenants.all && q.tenants.tenants.empty()) return page;
-  std::string where = TimeCondition(q.from_ns, q.to_ns) + TenantCondition(q.tenants);
+  std::string where = ClickHouseTimeCondition(q.from_ns, q.to_ns) + TenantCondition(q.tenants);
   auto equals = [&](const char* column, const std::string& value) {
     if (!value.empty()) where += std::string(" AND ") + column + " = " + ClickHouseQuote(value);
   };

@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,7 +99,10 @@ class ClickHouseEventStore final : public EventStore {
   Status SpoolBatch(const std::string& batch_id, int64_t min_ts, int64_t max_ts, bool checked,
                     const std::vector<std::string>& rows, size_t first, const Status& why);
   void ReplayLoop();
-  Status ReplayFront(const std::string& payload);
+  Status ReplayGroup(const std::vector<std::string>& payloads);
+  // The batch ids among `batch_ids` with rows in destination `d`.
+  Result<std::set<std::string>> PresentBatches(size_t d, const std::vector<std::string>& batch_ids,
+                                               int64_t min_ts_ns, int64_t max_ts_ns);
   // Which of `events` are stored already (by identity); empty when none.
   Result<std::vector<bool>> AlreadyStored(std::span<const Event> events);
   std::string TenantCondition(const TenantFilter& tenants) const;

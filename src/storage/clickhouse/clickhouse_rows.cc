@@ -1,7 +1,9 @@
 #include "storage/clickhouse/clickhouse_rows.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "common/text.h"
@@ -198,6 +200,22 @@ Result<std::vector<EncodedRow>> DecodeEventRows(std::string_view rows) {
   }
   if (!r.ok()) return Status::InvalidArgument("truncated RowBinary event rows");
   return out;
+}
+
+static std::string DayLiteral(int64_t ts_ns) {
+  const time_t seconds = static_cast<time_t>(std::max<int64_t>(ts_ns, 0) / 1'000'000'000);
+  tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[16];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &utc);
+  return std::string("'") + buf + "'";
+}
+
+// `day` bounds let ClickHouse skip whole partitions before it looks at ts_ns.
+std::string ClickHouseTimeCondition(int64_t from_ns, int64_t to_ns_exclusive) {
+  return "day >= " + DayLiteral(from_ns) + " AND day <= " + DayLiteral(to_ns_exclusive - 1) +
+         " AND ts_ns >= " + std::to_string(from_ns) + " AND ts_ns < " +
+         std::to_string(to_ns_exclusive);
 }
 
 std::vector<std::vector<std::string>> ParseTabSeparated(std::string_view text) {

@@ -39,6 +39,9 @@ struct EncodedRow {
 };
 Result<std::vector<EncodedRow>> DecodeEventRows(std::string_view rows);
 
+// `day` and `ts_ns` bounds for [from, to): the day bounds let ClickHouse skip whole partitions.
+std::string ClickHouseTimeCondition(int64_t from_ns, int64_t to_ns_exclusive);
+
 // Splits TabSeparated output into rows of unescaped fields.
 std::vector<std::vector<std::string>> ParseTabSeparated(std::string_view text);
 // A row selected with kEventSelectColumns.

@@ -191,46 +191,65 @@ Status Spool::Append(std::string_view payload) {
 }
 
 std::optional<std::string> Spool::Front() {
+  std::vector<std::string> one = FrontMany(1, INT64_MAX);
+  if (one.empty()) return std::nullopt;
+  return std::move(one.front());
+}
+
+std::vector<std::string> Spool::FrontMany(size_t max_records, int64_t max_bytes) {
   std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  int64_t bytes = 0;
   for (const Segment& s : segments_) {
     if (s.record_starts.empty()) continue;
     int fd = ::open(s.path.c_str(), O_RDONLY);
-    if (fd < 0) return std::nullopt;
-    uint32_t header[3];
-    std::optional<std::string> out;
-    if (ReadAt(fd, s.record_starts.front(), header, sizeof(header))) {
+    if (fd < 0) return out;
+    for (int64_t start : s.record_starts) {
+      uint32_t header[3];
+      if (out.size() >= max_records || !ReadAt(fd, start, header, sizeof(header))) break;
+      if (!out.empty() && bytes + header[1] > max_bytes) break;
       std::string payload(header[1], '\0');
-      if (ReadAt(fd, s.record_starts.front() + kHeaderBytes, payload.data(), payload.size())) {
-        out = std::move(payload);
-      }
+      if (!ReadAt(fd, start + kHeaderBytes, payload.data(), payload.size())) break;
+      bytes += header[1];
+      out.push_back(std::move(payload));
     }
     ::close(fd);
-    return out;
+    if (out.size() >= max_records || bytes >= max_bytes) break;
   }
-  return std::nullopt;
+  return out;
 }
 
-Status Spool::Consume() {
+Status Spool::Consume(size_t n) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (size_t i = 0; i < segments_.size(); ++i) {
-    Segment& s = segments_[i];
-    if (s.record_starts.empty()) continue;
+  if (n == 0) return Status::Ok();
+  if (static_cast<int64_t>(n) > pending_records_) {
+    return Status::FailedPrecondition("the spool holds fewer records than consumed");
+  }
+  uint64_t cursor_segment = 0;
+  int64_t cursor_offset = 0;
+  while (n > 0) {
+    Segment& s = segments_.front();
+    if (s.record_starts.empty()) {  // only the writing segment can be empty here
+      cursor_segment = s.number;
+      cursor_offset = s.size;
+      break;
+    }
     const int64_t start = s.record_starts.front();
     s.record_starts.pop_front();
     const int64_t next = s.record_starts.empty() ? s.size : s.record_starts.front();
     pending_bytes_ -= next - start;
     --pending_records_;
-    const bool writing = i + 1 == segments_.size();
-    if (s.record_starts.empty() && !writing) {
-      Status st = SaveCursor(segments_[i + 1].number, 0);
-      if (!st.ok()) return st;
+    --n;
+    cursor_segment = s.number;
+    cursor_offset = next;
+    if (s.record_starts.empty() && segments_.size() > 1) {
       fs::remove(s.path);
-      segments_.erase(segments_.begin() + static_cast<long>(i));
-      return Status::Ok();
+      segments_.pop_front();
+      cursor_segment = segments_.front().number;
+      cursor_offset = 0;
     }
-    return SaveCursor(s.number, next);
   }
-  return Status::FailedPrecondition("the spool is empty");
+  return SaveCursor(cursor_segment, cursor_offset);
 }
 
 Status Spool::SaveCursor(uint64_t segment, int64_t offset) {

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -39,7 +40,11 @@ class Spool {
   Status Append(std::string_view payload);
   // The oldest pending record, or nullopt when the spool is empty.
   std::optional<std::string> Front();
-  Status Consume();
+  // Up to `max_records` oldest pending records, stopping before `max_bytes` (at least one).
+  std::vector<std::string> FrontMany(size_t max_records, int64_t max_bytes);
+  Status Consume() { return Consume(1); }
+  // Marks the `n` oldest pending records done, with one cursor write.
+  Status Consume(size_t n);
 
   int64_t pending_records() const;
   int64_t pending_bytes() const;

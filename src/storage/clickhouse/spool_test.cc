@@ -126,5 +126,23 @@ TEST_F(SpoolTest, ConsumedSegmentsAreDeleted) {
   EXPECT_EQ(reopened->pending_records(), 1);
 }
 
+TEST_F(SpoolTest, GroupsAreReadAndConsumedTogetherAcrossSegments) {
+  auto spool = OpenSpool(1 << 20, 64);  // one record per segment
+  for (char c : std::string("abcde")) ASSERT_TRUE(spool->Append(std::string(40, c)).ok());
+  auto group = spool->FrontMany(3, 1 << 20);
+  ASSERT_EQ(group.size(), 3u);
+  EXPECT_EQ(group[2], std::string(40, 'c'));
+  EXPECT_EQ(spool->FrontMany(10, 90).size(), 2u);  // the byte budget stops the group
+  ASSERT_TRUE(spool->Consume(group.size()).ok());
+  EXPECT_EQ(spool->pending_records(), 2);
+  EXPECT_EQ(Segments().size(), 2u);
+  spool.reset();
+  auto reopened = OpenSpool(1 << 20, 64);
+  EXPECT_EQ(reopened->Front(), std::string(40, 'd'));
+  EXPECT_FALSE(reopened->Consume(3).ok());  // more than it holds
+  ASSERT_TRUE(reopened->Consume(2).ok());
+  EXPECT_FALSE(reopened->Front().has_value());
+}
+
 }  // namespace
 }  // namespace vigil
