@@ -81,6 +81,7 @@ bool VigilServer::OpenStateAndEventStores() {
   options.dedup_window_ns = ch.dedup_window_ns;
   options.spool_dir = ResolveDataPath(ch.spool_dir);
   options.spool_max_bytes = ch.spool_max_bytes;
+  options.retention_days = ch.retention_days;
   for (int attempt = 0; !shutting_down_.load(); ++attempt) {
     Result<std::unique_ptr<ClickHouseEventStore>> store = ClickHouseEventStore::Open(options);
     if (store.ok()) {

@@ -146,5 +146,32 @@ TEST(ClickHouseSpoolTest, AShardOutageIsBridgedByTheSpoolAndEveryEventIsStoredOn
   EXPECT_EQ(trace->size(), 4u);
 }
 
+// Retention drops whole UTC days older than the cutoff, on every shard, and nothing newer.
+TEST(ClickHouseRetentionTest, DaysBeforeTheCutoffAreDroppedOnEveryShard) {
+  ASSERT_NE(g_cluster, nullptr);
+  auto store = ClickHouseEventStore::Open(Options(true));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  constexpr int64_t kDay = 86400LL * 1'000'000'000;
+  const int64_t day0 = 1'795'824'000'000'000'000;  // 2026-11-28T00:00:00Z
+  std::vector<Event> events;
+  for (int age = 0; age < 5; ++age) {
+    for (int i = 0; i < 40; ++i) {  // 40 traces a day: both shards hold every day
+      Event e = Step(i, "day" + std::to_string(age));
+      e.ts_ns = day0 - age * kDay + i * 1'000'000'000LL;
+      events.push_back(e);
+    }
+  }
+  ASSERT_TRUE((*store)->Append(events).ok());
+  ASSERT_EQ(*(*store)->CountEvents(), 200);
+  // Keep two days: 2026-11-27 and 2026-11-28 (the cutoff falls inside 11-27).
+  auto dropped = (*store)->DropDaysBefore(day0 - kDay + 3600LL * 1'000'000'000);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().ToString();
+  EXPECT_EQ(*dropped, (std::vector<std::string>{"2026-11-24", "2026-11-25", "2026-11-26"}));
+  EXPECT_EQ(*(*store)->CountEvents(), 80);
+  auto again = (*store)->DropDaysBefore(day0 - kDay + 3600LL * 1'000'000'000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+}
+
 }  // namespace
 }  // namespace vigil

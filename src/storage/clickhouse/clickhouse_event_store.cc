@@ -1,5 +1,7 @@
 #include "storage/clickhouse/clickhouse_event_store.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <ctime>
 #include <random>
@@ -96,7 +98,52 @@ Result<std::unique_ptr<ClickHouseEventStore>> ClickHouseEventStore::Open(
     ClickHouseEventStore* self = store.get();
     store->replayer_ = std::thread([self] { self->ReplayLoop(); });
   }
+  if (o.retention_days > 0) {
+    ClickHouseEventStore* self = store.get();
+    store->retention_ = std::thread([self] {
+      std::unique_lock<std::mutex> lock(self->spool_mu_);
+      while (!self->stopping_) {
+        lock.unlock();
+        const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+        Result<std::vector<std::string>> dropped =
+            self->DropDaysBefore(now - self->options_.retention_days * 86400LL * 1'000'000'000);
+        if (!dropped.ok()) {
+          spdlog::warn("retention: {}", dropped.status().message());
+        } else if (!dropped->empty()) {
+          spdlog::info("retention: dropped {} day(s) of events, the oldest {}", dropped->size(),
+                       dropped->front());
+        }
+        lock.lock();
+        self->spool_cv_.wait_for(lock, std::chrono::hours(1), [self] { return self->stopping_; });
+      }
+    });
+  }
   return store;
+}
+
+Result<std::vector<std::string>> ClickHouseEventStore::DropDaysBefore(int64_t cutoff_ns) {
+  // The first day to keep: the UTC day holding the cutoff.
+  const std::string keep_from = ClickHouseDayLiteral(cutoff_ns);
+  std::set<std::string> dropped;
+  const std::string table = shards_.empty() ? "events" : "events_local";
+  for (size_t d = 0; d < std::max<size_t>(1, shards_.size()); ++d) {
+    ClickHouseHttp& server = shards_.empty() ? main_ : *shards_[d];
+    Result<std::string> parts =
+        server.Query("SELECT DISTINCT partition FROM system.parts WHERE active AND database = " +
+                     ClickHouseQuote(options_.database) + " AND table = " + ClickHouseQuote(table) +
+                     " AND partition < " + keep_from + " ORDER BY partition");
+    if (!parts.ok()) return parts.status();
+    for (auto& row : ParseTabSeparated(*parts)) {
+      if (row.empty() || row[0].size() != 10) continue;
+      Result<std::string> r = server.Query("ALTER TABLE " + options_.database + "." + table +
+                                           " DROP PARTITION '" + row[0] + "'");
+      if (!r.ok()) return r.status();
+      dropped.insert(row[0]);
+    }
+  }
+  return std::vector<std::string>(dropped.begin(), dropped.end());
 }
 
 ClickHouseEventStore::~ClickHouseEventStore() {
@@ -106,6 +153,7 @@ ClickHouseEventStore::~ClickHouseEventStore() {
   }
   spool_cv_.notify_all();
   if (replayer_.joinable()) replayer_.join();
+  if (retention_.joinable()) retention_.join();
 }
 
 int64_t ClickHouseEventStore::NextSeq() {

@@ -59,6 +59,9 @@ struct ClickHouseStoreOptions {
   // fails with ClickHouse's error).
   std::string spool_dir;
   int64_t spool_max_bytes = 1LL << 30;
+  // Whole UTC days older than this are dropped (ALTER TABLE … DROP PARTITION) at start and then
+  // hourly; 0 keeps everything. (No TTL: ClickHouse 18.16 does not have it.)
+  int64_t retention_days = 0;
 };
 
 struct SpoolStats {
@@ -87,6 +90,9 @@ class ClickHouseEventStore final : public EventStore {
   Result<std::vector<bool>> BatchPresent(const std::string& batch_id, int64_t min_ts_ns,
                                          int64_t max_ts_ns);
   SpoolStats spool_stats() const;
+  // Drops the day partitions that end before `cutoff_ns` on every server that stores rows;
+  // returns the days dropped ("YYYY-MM-DD", once per day).
+  Result<std::vector<std::string>> DropDaysBefore(int64_t cutoff_ns);
 
  private:
   struct SpoolRecord;  // clickhouse_spooling.cc
@@ -122,6 +128,7 @@ class ClickHouseEventStore final : public EventStore {
   uint64_t spooled_ = 0, replayed_ = 0;
   std::string last_error_;
   std::thread replayer_;
+  std::thread retention_;
 };
 
 }  // namespace vigil

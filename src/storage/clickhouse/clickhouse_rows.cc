@@ -202,7 +202,7 @@ Result<std::vector<EncodedRow>> DecodeEventRows(std::string_view rows) {
   return out;
 }
 
-static std::string DayLiteral(int64_t ts_ns) {
+std::string ClickHouseDayLiteral(int64_t ts_ns) {
   const time_t seconds = static_cast<time_t>(std::max<int64_t>(ts_ns, 0) / 1'000'000'000);
   tm utc{};
   gmtime_r(&seconds, &utc);
@@ -213,7 +213,8 @@ static std::string DayLiteral(int64_t ts_ns) {
 
 // `day` bounds let ClickHouse skip whole partitions before it looks at ts_ns.
 std::string ClickHouseTimeCondition(int64_t from_ns, int64_t to_ns_exclusive) {
-  return "day >= " + DayLiteral(from_ns) + " AND day <= " + DayLiteral(to_ns_exclusive - 1) +
+  return "day >= " + ClickHouseDayLiteral(from_ns) +
+         " AND day <= " + ClickHouseDayLiteral(to_ns_exclusive - 1) +
          " AND ts_ns >= " + std::to_string(from_ns) + " AND ts_ns < " +
          std::to_string(to_ns_exclusive);
 }

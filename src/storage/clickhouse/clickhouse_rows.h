@@ -41,6 +41,8 @@ Result<std::vector<EncodedRow>> DecodeEventRows(std::string_view rows);
 
 // `day` and `ts_ns` bounds for [from, to): the day bounds let ClickHouse skip whole partitions.
 std::string ClickHouseTimeCondition(int64_t from_ns, int64_t to_ns_exclusive);
+// The UTC day of `ts_ns` as a quoted Date literal, '2026-11-29'.
+std::string ClickHouseDayLiteral(int64_t ts_ns);
 
 // Splits TabSeparated output into rows of unescaped fields.
 std::vector<std::vector<std::string>> ParseTabSeparated(std::string_view text);
