@@ -1,7 +1,9 @@
-// bench/ingest: end-to-end ingest throughput of `vigil serve` against raw SQLite references
-// measured in the same run. Prints figures; asserts nothing. See docs/architecture.md.
+// bench/ingest: end-to-end ingest throughput of `vigil serve` against references measured in
+// the same run: raw SQLite inserts, or with --backend clickhouse the same rows inserted straight
+// into ClickHouse over HTTP (RowBinary and JSONEachRow; the faster is the reference). Prints
+// figures. See docs/architecture.md and docs/clickhouse.md.
 //
-//   ingest_bench [--events N] [--connections C] [--batch B]
+//   ingest_bench [--events N] [--connections C] [--batch B] [--backend sqlite|clickhouse]
 
 #include <sys/resource.h>
 
@@ -18,10 +20,12 @@
 #include <thread>
 #include <vector>
 
+#include "bench/clickhouse_reference.h"
 #include "bench/workload.h"
 #include "client/http_client.h"
 #include "common/clock.h"
 #include "storage/sqlite/sqlite_event_store.h"
+#include "support/clickhouse_cluster.h"
 #include "support/vigil_process.h"
 
 namespace vigil::bench {
@@ -33,6 +37,7 @@ struct Args {
   size_t events = 2'000'000;
   int connections = 4;
   size_t batch = 1000;
+  std::string backend = "sqlite";
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -122,7 +127,9 @@ struct ServerResult {
   int64_t stored = 0;
 };
 
-ServerResult ServerIngest(const Args& args, const std::string& dir, int64_t base_ts) {
+// `storage_yaml`: the config's storage section (empty: SQLite in the data directory).
+ServerResult ServerIngest(const Args& args, const std::string& dir, int64_t base_ts,
+                          const std::string& storage_yaml = "") {
   ServerResult result;
   std::vector<std::string> batches;
   batches.reserve(args.events / args.batch + 1);
@@ -133,11 +140,11 @@ ServerResult ServerIngest(const Args& args, const std::string& dir, int64_t base
     batches.push_back(std::move(body));
   });
 
-  const char* config = R"(
+  const std::string config = R"(
 auth:
   tokens:
     - { name: bench, token_env: VIGIL_BENCH_TOKEN, roles: [ingest], tenants: [acme] }
-)";
+)" + storage_yaml;
   testing::VigilProcess vigil(dir + "/server", config, {{"VIGIL_BENCH_TOKEN", "bench-secret"}});
   if (!vigil.Start() || !vigil.WaitReady()) {
     std::fprintf(stderr, "could not start vigil:\n%s\n", vigil.Log().c_str());
@@ -192,12 +199,53 @@ auth:
   result.peak_rss_mib = testing::PeakRssMiB(vigil.pid());
   vigil.Terminate();
   auto db = SqliteDb::Open(dir + "/server/vigil.db");
-  if (db.ok()) {
+  if (db.ok() && storage_yaml.empty()) {
     auto stmt = db->Prepare("SELECT COUNT(*) FROM events");
     Status st;
     if (stmt.ok() && stmt->Step(st)) result.stored = stmt->ColumnInt(0);
   }
   return result;
+}
+
+// --backend clickhouse: vigil acknowledging into ClickHouse (every ack is in ClickHouse or the
+// spool) against the same rows inserted straight into ClickHouse, on one server started here.
+int ClickHouseMain(const Args& args, const testing::TempDir& dir) {
+  std::string error;
+  auto cluster = testing::ClickHouseCluster::Start(dir.path(), 1, error);
+  if (!cluster) {
+    std::fprintf(stderr, "cannot start ClickHouse: %s\n", error.c_str());
+    return 1;
+  }
+  const std::string url = cluster->http_url(0);
+  const int64_t base_ts = SystemClock::Instance().NowNanos() - 3'600LL * 1'000'000'000;
+  std::printf(
+      "ingest --backend clickhouse: %zu events (task/inference/tool/business mix), NDJSON batches "
+      "of %zu, %d keep-alive connections, one ClickHouse 18.16 server on loopback\n",
+      args.events, args.batch, args.connections);
+  std::fflush(stdout);
+  ServerResult server = ServerIngest(
+      args, dir.path(), base_ts,
+      "storage:\n  backend: clickhouse\n  clickhouse: { url: \"" + url + "\", database: bench }\n");
+  server.stored = ClickHouseCount(url, "bench");
+  const double row_binary = ClickHouseReferenceInsert(
+      url, "ref_rowbinary", "RowBinary", args.events, args.batch, args.connections, base_ts);
+  const double json_rows = ClickHouseReferenceInsert(url, "ref_json", "JSONEachRow", args.events,
+                                                     args.batch, args.connections, base_ts);
+  const double reference = std::max(row_binary, json_rows);
+  std::printf(
+      "  vigil POST /v1/events → ClickHouse:            %10.0f events/s  "
+      "(batch p50 %.1f ms, p99 %.1f ms; %zu acked, %lld in ClickHouse, %zu throttled retries, "
+      "%zu failed)\n",
+      server.events_per_s, server.p50_ms, server.p99_ms, server.acknowledged,
+      static_cast<long long>(server.stored), server.throttled, server.failed);
+  std::printf("  reference: straight INSERT … FORMAT RowBinary:   %10.0f events/s\n", row_binary);
+  std::printf("  reference: straight INSERT … FORMAT JSONEachRow: %10.0f events/s\n", json_rows);
+  std::printf("  format ratio    RowBinary / JSONEachRow = %.2f\n",
+              json_rows > 0 ? row_binary / json_rows : 0);
+  std::printf("  pipeline ratio  vigil / faster reference = %.2f   (target >= 0.90)\n",
+              reference > 0 ? server.events_per_s / reference : 0);
+  std::printf("  peak server RSS                          = %.1f MiB\n", server.peak_rss_mib);
+  return server.failed == 0 && server.acknowledged == args.events ? 0 : 1;
 }
 
 int Main(int argc, char** argv) {
@@ -206,8 +254,10 @@ int Main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--events")) args.events = std::strtoull(argv[i + 1], nullptr, 10);
     if (!std::strcmp(argv[i], "--connections")) args.connections = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--batch")) args.batch = std::strtoull(argv[i + 1], nullptr, 10);
+    if (!std::strcmp(argv[i], "--backend")) args.backend = argv[i + 1];
   }
   testing::TempDir dir;
+  if (args.backend == "clickhouse") return ClickHouseMain(args, dir);
   const int64_t base_ts = SystemClock::Instance().NowNanos() - 3'600LL * 1'000'000'000;
   std::printf(
       "ingest: %zu events (task/inference/tool/business mix), NDJSON batches of %zu, "
