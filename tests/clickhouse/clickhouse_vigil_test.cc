@@ -41,7 +41,6 @@ storage:
          R"(
     shards: [)" +
          cluster.http_url(0) + ", " + cluster.http_url(1) + R"(]
-    timeout: 2s
 )";
 }
 

@@ -17,6 +17,7 @@ namespace {
 // Identity lookups send one number per event; the default max_query_size (256 KiB) is too
 // small for a 20,000-event batch.
 const char kLargeQuery[] = "max_query_size=33554432";
+constexpr size_t kIdentitiesPerLookup = 20'000;
 
 size_t ShardOf(const std::string& trace_id, size_t shards) {
   uint64_t h = 14695981039346656037ULL;
@@ -174,23 +175,27 @@ Result<std::vector<bool>> ClickHouseEventStore::AlreadyStored(std::span<const Ev
     max_ts = std::max(max_ts, e.ts_ns);
     hashes.insert(EventIdentityHash(e));
   }
-  std::string sql = "SELECT tenant, trace_id, span_id FROM " + options_.database +
-                    ".events WHERE " +
-                    ClickHouseTimeCondition(min_ts - options_.dedup_window_ns,
-                                            max_ts + 1 + options_.dedup_window_ns) +
-                    " AND identity IN (";
-  bool first = true;
-  for (uint64_t h : hashes) {
-    if (!first) sql += ',';
-    sql += std::to_string(h);
-    first = false;
-  }
-  sql += ")";
-  Result<std::string> r = main_.Query(sql, kLargeQuery);
-  if (!r.ok()) return r.status();
+  // In chunks: ClickHouse refuses a query whose syntax tree exceeds max_ast_elements (50,000 by
+  // default), and a replayed group can hold far more identities than that.
+  const std::string prefix = "SELECT tenant, trace_id, span_id FROM " + options_.database +
+                             ".events WHERE " +
+                             ClickHouseTimeCondition(min_ts - options_.dedup_window_ns,
+                                                     max_ts + 1 + options_.dedup_window_ns) +
+                             " AND identity IN (";
   std::set<std::tuple<std::string, std::string, std::string>> found;
-  for (auto& row : ParseTabSeparated(*r)) {
-    if (row.size() == 3) found.emplace(row[0], row[1], row[2]);
+  auto it = hashes.begin();
+  while (it != hashes.end()) {
+    std::string sql = prefix;
+    for (size_t n = 0; it != hashes.end() && n < kIdentitiesPerLookup; ++it, ++n) {
+      if (n) sql += ',';
+      sql += std::to_string(*it);
+    }
+    sql += ")";
+    Result<std::string> r = main_.Query(sql, kLargeQuery);
+    if (!r.ok()) return r.status();
+    for (auto& row : ParseTabSeparated(*r)) {
+      if (row.size() == 3) found.emplace(row[0], row[1], row[2]);
+    }
   }
   if (found.empty()) return stored;
   for (size_t i = 0; i < events.size(); ++i) {

@@ -188,8 +188,8 @@ void ClickHouseEventStore::ReplayLoop() {
                          [&] { return stopping_ || spool_->pending_records() > 0; });
       if (stopping_) return;
     }
-    // Up to ~16 MiB of encoded rows per round.
-    std::vector<std::string> group = spool_->FrontMany(4096, 16LL << 20);
+    // Up to ~8 MiB of encoded rows (some 40,000 events) per round.
+    std::vector<std::string> group = spool_->FrontMany(4096, 8LL << 20);
     if (group.empty()) continue;
     Status st = ReplayGroup(group);
     if (st.ok()) st = spool_->Consume(group.size());
