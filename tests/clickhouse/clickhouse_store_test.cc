@@ -146,6 +146,22 @@ TEST(ClickHouseSpoolTest, AShardOutageIsBridgedByTheSpoolAndEveryEventIsStoredOn
   EXPECT_EQ(trace->size(), 4u);
 }
 
+// A batch larger than one identity lookup (ClickHouse caps a query's syntax tree at 50,000
+// elements): the lookup goes in chunks and a re-send is still recognized in full.
+TEST(ClickHouseStoreTest, ABatchBiggerThanOneLookupIsDeduplicatedInFull) {
+  ASSERT_NE(g_cluster, nullptr);
+  auto store = ClickHouseEventStore::Open(Options(false));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const std::vector<Event> big = Batch("big", 60'000);
+  auto first = (*store)->Append(big);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->inserted, 60'000u);
+  auto again = (*store)->Append(big);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->duplicates, 60'000u);
+  EXPECT_EQ(*(*store)->CountEvents(), 60'000);
+}
+
 // Retention drops whole UTC days older than the cutoff, on every shard, and nothing newer.
 TEST(ClickHouseRetentionTest, DaysBeforeTheCutoffAreDroppedOnEveryShard) {
   ASSERT_NE(g_cluster, nullptr);
