@@ -273,29 +273,6 @@ Result<std::string> ClickHouseEventStore::InsertInto(size_t d, const std::string
                             rows);
 }
 
-Result<bool> ClickHouseEventStore::PresentIn(size_t d, const std::string& batch_id,
-                                             int64_t min_ts_ns, int64_t max_ts_ns) {
-  const std::string where = " WHERE " + ClickHouseTimeCondition(min_ts_ns, max_ts_ns + 1) +
-                            " AND batch_id = " + ClickHouseQuote(batch_id);
-  Result<std::string> r =
-      shards_.empty()
-          ? main_.Query("SELECT count() FROM " + options_.database + ".events" + where)
-          : shards_[d]->Query("SELECT count() FROM " + options_.database + ".events_local" + where);
-  if (!r.ok()) return r.status();
-  return std::strtoll(r->c_str(), nullptr, 10) > 0;
-}
-
-Result<std::vector<bool>> ClickHouseEventStore::BatchPresent(const std::string& batch_id,
-                                                             int64_t min_ts_ns, int64_t max_ts_ns) {
-  std::vector<bool> present;
-  for (size_t d = 0; d < std::max<size_t>(1, shards_.size()); ++d) {
-    Result<bool> in = PresentIn(d, batch_id, min_ts_ns, max_ts_ns);
-    if (!in.ok()) return in.status();
-    present.push_back(*in);
-  }
-  return present;
-}
-
 Result<int64_t> ClickHouseEventStore::CountEvents() {
   Result<std::string> r = main_.Query("SELECT count() FROM " + options_.database + ".events");
   if (!r.ok()) return r.status();

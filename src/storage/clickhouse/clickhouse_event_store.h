@@ -86,9 +86,6 @@ class ClickHouseEventStore final : public EventStore {
 
   ~ClickHouseEventStore() override;
 
-  // Whether rows of `batch_id` are in ClickHouse: per destination (one, or one per shard).
-  Result<std::vector<bool>> BatchPresent(const std::string& batch_id, int64_t min_ts_ns,
-                                         int64_t max_ts_ns);
   SpoolStats spool_stats() const;
   // Drops the day partitions that end before `cutoff_ns` on every server that stores rows;
   // returns the days dropped ("YYYY-MM-DD", once per day).
@@ -97,8 +94,6 @@ class ClickHouseEventStore final : public EventStore {
  private:
   struct SpoolRecord;  // clickhouse_spooling.cc
   explicit ClickHouseEventStore(ClickHouseStoreOptions options);
-  Result<bool> PresentIn(size_t destination, const std::string& batch_id, int64_t min_ts_ns,
-                         int64_t max_ts_ns);
   Result<std::string> InsertInto(size_t destination, const std::string& rows);
   int64_t NextSeq();
   // Spools destinations [first, end) of an encoded batch; `checked`: the duplicate lookup ran.
