@@ -42,7 +42,8 @@ void LoadClickHouse(YamlChecker& c, const YAML::Node& ch, ClickHouseConfig& out)
   const std::string path = "storage.clickhouse";
   if (!c.CheckMap(ch, path,
                   {"url", "database", "cluster", "shards", "user_env", "password_env", "timeout",
-                   "dedup_window", "spool_dir", "spool_max_bytes", "retention_days"})) {
+                   "dedup_window", "spool_dir", "spool_max_bytes", "retention_days",
+                   "inserts_in_flight", "dedup_cache_bytes"})) {
     return;
   }
   auto http_url = [&](const YAML::Node& at, const std::string& where, const std::string& v) {
@@ -87,6 +88,9 @@ void LoadClickHouse(YamlChecker& c, const YAML::Node& ch, ClickHouseConfig& out)
   if (auto v = c.String(ch, path, "spool_dir")) out.spool_dir = *v;
   if (auto v = c.Int(ch, path, "spool_max_bytes", 1 << 20, 1LL << 42)) out.spool_max_bytes = *v;
   if (auto v = c.Int(ch, path, "retention_days", 0, 36500)) out.retention_days = *v;
+  if (auto v = c.Int(ch, path, "inserts_in_flight", 1, 64))
+    out.inserts_in_flight = static_cast<int>(*v);
+  if (auto v = c.Int(ch, path, "dedup_cache_bytes", 0, 1LL << 40)) out.dedup_cache_bytes = *v;
 }
 
 void LoadStorage(YamlChecker& c, const YAML::Node& node, StorageConfig& out,

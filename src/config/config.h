@@ -43,7 +43,7 @@ struct ServerConfig {
 
 // The scale-out event store (docs/clickhouse.md). Control-plane state stays in SQLite.
 struct ClickHouseConfig {
-  std::string url;                  // HTTP interface, e.g. http://127.0.0.1:8123
+  std::string url;  // HTTP interface, e.g. http://127.0.0.1:8123
   std::string database = "vigil";
   std::string cluster;              // a remote_servers name; empty: single node
   std::vector<std::string> shards;  // with a cluster: each shard's HTTP URL, in shard order
@@ -53,7 +53,9 @@ struct ClickHouseConfig {
   int64_t dedup_window_ns = 3600LL * 1'000'000'000;
   std::string spool_dir = "spool";  // resolved against the data directory
   int64_t spool_max_bytes = 1LL << 30;
-  int64_t retention_days = 0;       // 0: keep everything
+  int64_t retention_days = 0;               // 0: keep everything
+  int inserts_in_flight = 4;                // concurrent INSERTs a large group is cut into
+  int64_t dedup_cache_bytes = 512LL << 20;  // identities known in process; 0: always ask
 };
 
 struct StorageConfig {

@@ -109,6 +109,8 @@ storage:
     timeout: 5s
     spool_max_bytes: 10485760
     retention_days: 30
+    inserts_in_flight: 2
+    dedup_cache_bytes: 0
 )");
   ASSERT_TRUE(c.ok()) << AllProblems(c);
   const ClickHouseConfig& ch = c.config.storage.clickhouse;
@@ -119,6 +121,8 @@ storage:
   EXPECT_EQ(ch.timeout_ns, 5'000'000'000);
   EXPECT_EQ(ch.spool_max_bytes, 10485760);
   EXPECT_EQ(ch.retention_days, 30);
+  EXPECT_EQ(ch.inserts_in_flight, 2);
+  EXPECT_EQ(ch.dedup_cache_bytes, 0);
   EXPECT_EQ(ch.spool_dir, "spool");
 
   LoadedConfig missing = LoadConfigFromString("storage: { backend: clickhouse }\n");

@@ -82,6 +82,8 @@ bool VigilServer::OpenStateAndEventStores() {
   options.spool_dir = ResolveDataPath(ch.spool_dir);
   options.spool_max_bytes = ch.spool_max_bytes;
   options.retention_days = ch.retention_days;
+  options.inserts_in_flight = ch.inserts_in_flight;
+  options.dedup_cache_bytes = static_cast<size_t>(ch.dedup_cache_bytes);
   for (int attempt = 0; !shutting_down_.load(); ++attempt) {
     Result<std::unique_ptr<ClickHouseEventStore>> store = ClickHouseEventStore::Open(options);
     if (store.ok()) {

@@ -162,6 +162,46 @@ TEST(ClickHouseStoreTest, ABatchBiggerThanOneLookupIsDeduplicatedInFull) {
   EXPECT_EQ(*(*store)->CountEvents(), 60'000);
 }
 
+// The identity cache knows only what its own process stored: a store opened later (vigil
+// restarted) still recognizes re-sends of events stored before it — directly, or left in the
+// spool by the earlier run and replayed after the restart.
+TEST(ClickHouseStoreTest, ReSendsAfterARestartAreRecognized) {
+  ASSERT_NE(g_cluster, nullptr);
+  ClickHouseStoreOptions options = Options(false);
+  options.spool_dir = g_dir->File("spool-" + options.database);
+  options.timeout = std::chrono::milliseconds(3000);
+  {
+    auto first = ClickHouseEventStore::Open(options);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    auto stored = (*first)->Append(Batch("r", 3000));
+    ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+    EXPECT_EQ(stored->inserted, 3000u);
+    g_cluster->Stop(0);
+    auto spooled = (*first)->Append(Batch("s", 3000));
+    ASSERT_TRUE(spooled.ok()) << spooled.status().ToString();
+    EXPECT_GT((*first)->spool_stats().pending_batches, 0);
+  }
+  ASSERT_TRUE(g_cluster->Restart(0)) << g_cluster->Log(0);
+  auto second = ClickHouseEventStore::Open(options);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  // Whether these meet the earlier run's spool still pending or already replayed, each event
+  // ends up stored once.
+  ASSERT_TRUE((*second)->Append(Batch("s", 3000)).ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return (*second)->spool_stats().pending_batches == 0; },
+                               std::chrono::seconds(60)));
+  EXPECT_EQ(*(*second)->CountEvents(), 6000);
+  for (const char* name : {"r", "s"}) {
+    auto again = (*second)->Append(Batch(name, 3000));
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_EQ(again->duplicates, 3000u) << name;
+    EXPECT_EQ(again->inserted, 0u) << name;
+  }
+  auto fresh = (*second)->Append(Batch("t", 3000));
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->inserted, 3000u);
+  EXPECT_EQ(*(*second)->CountEvents(), 9000);
+}
+
 // Retention drops whole UTC days older than the cutoff, on every shard, and nothing newer.
 TEST(ClickHouseRetentionTest, DaysBeforeTheCutoffAreDroppedOnEveryShard) {
   ASSERT_NE(g_cluster, nullptr);

@@ -56,9 +56,9 @@ double PeakRssMiB(int pid) {
   return 0;
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/vigil-it-XXXXXX";
-  path_ = mkdtemp(tmpl);
+TempDir::TempDir(const std::string& base) {
+  std::string tmpl = base + "/vigil-it-XXXXXX";
+  if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
 }
 
 TempDir::~TempDir() {

@@ -17,7 +17,8 @@ namespace vigil::testing {
 
 class TempDir {
  public:
-  TempDir();
+  // A fresh directory under `base`, removed with everything in it on destruction.
+  explicit TempDir(const std::string& base = "/tmp");
   ~TempDir();
   const std::string& path() const { return path_; }
   std::string File(const std::string& name) const { return path_ + "/" + name; }

@@ -10,11 +10,17 @@
 //    Only features ClickHouse 18.16 and current releases share: DateTime plus an Int64
 //    nanoseconds column, plain String, no TTL (retention drops whole day partitions).
 //  - Append() stores each batch as one INSERT of one block per destination table (all-or-nothing
-//    in MergeTree), RowBinary, gzip-compressed, every row carrying the batch's `batch_id`. With a
+//    in MergeTree), RowBinary, gzip-compressed, every row carrying the batch's `batch_id`. A large
+//    group is first cut into up to `inserts_in_flight` sub-batches (each its own batch_id) whose
+//    INSERTs run concurrently. With a
 //    cluster Vigil routes rows to shards itself (by trace_id) and inserts into each shard's local
 //    table, so each shard's part is also all-or-nothing. Duplicates across batches follow the
 //    SQLite rule (identity = tenant, trace_id, span_id) within dedup_window_ns of the batch's
-//    time span: one lookup per batch (docs/clickhouse.md says what it costs).
+//    time span. ClickHouse is asked (one lookup per batch) only about events the IdentityCache
+//    cannot rule out: identities this process stored before, and events whose window reaches
+//    below the cache's floor (data from before this process, or evicted to bound memory). The
+//    cache assumes this process is the only writer of the database (dedup_cache_bytes 0 turns
+//    it off). docs/clickhouse.md says what each path costs.
 //  - Rollups are computed by ClickHouse from the events at read time (GROUP BY minute or hour,
 //    sums, and the LatencySketch buckets via sumMap), so they can never disagree with the events.
 //  - With a spool, Append() succeeds once the batch is in ClickHouse or in the spool: when the
@@ -30,6 +36,7 @@
 //  - Without a spool, failures are Unavailable with ClickHouse's message.
 //  - Thread-safety: Append() calls are serialized; reads run concurrently on pooled connections.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -41,6 +48,7 @@
 #include <vector>
 
 #include "storage/clickhouse/clickhouse_http.h"
+#include "storage/clickhouse/identity_cache.h"
 #include "storage/clickhouse/spool.h"
 #include "storage/event_store.h"
 
@@ -55,6 +63,10 @@ struct ClickHouseStoreOptions {
   // Duplicates are looked up among events within this much of the batch's own time span (a
   // retry re-sends the same timestamps; a re-stamped copy sent later than this is a new event).
   int64_t dedup_window_ns = 3600LL * 1'000'000'000;
+  // Memory for the identities of events this process stored (IdentityCache): events it can rule
+  // out skip the ClickHouse lookup. It must hold rate × dedup_window to stay authoritative
+  // (~16 bytes an event); 0 disables it — needed when another writer shares the database.
+  size_t dedup_cache_bytes = size_t{512} << 20;
   // Where batches wait while ClickHouse is down, slow or refuses; empty: no spool (Append then
   // fails with ClickHouse's error).
   std::string spool_dir;
@@ -62,6 +74,9 @@ struct ClickHouseStoreOptions {
   // Whole UTC days older than this are dropped (ALTER TABLE … DROP PARTITION) at start and then
   // hourly; 0 keeps everything. (No TTL: ClickHouse 18.16 does not have it.)
   int64_t retention_days = 0;
+  // A group of at least 10,000 events is cut into up to this many sub-batches inserted at once
+  // (per destination), each with its own batch_id.
+  int inserts_in_flight = 4;
 };
 
 struct SpoolStats {
@@ -93,9 +108,22 @@ class ClickHouseEventStore final : public EventStore {
 
  private:
   struct SpoolRecord;  // clickhouse_spooling.cc
+  // One INSERT's worth of a group: its own batch_id and the RowBinary rows per destination.
+  struct SubBatch {
+    std::string batch_id;
+    std::vector<std::string> rows;  // by destination
+    int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
+    bool failed = false;
+  };
   explicit ClickHouseEventStore(ClickHouseStoreOptions options);
   Result<std::string> InsertInto(size_t destination, const std::string& rows);
+  // Inserts every sub-batch's destinations at once; those that fail go to the spool (in doubt).
+  // Without a spool the first failure is returned after all inserts have finished.
+  Status InsertConcurrently(std::vector<SubBatch>& subs, bool checked);
   int64_t NextSeq();
+  // Just above the newest ts stored in ClickHouse (INT64_MIN when empty): the cache's floor.
+  Result<int64_t> StoredHorizon();
+  void LowerCacheFloorAfterDrain();
   // Spools destinations [first, end) of an encoded batch; `checked`: the duplicate lookup ran.
   Status SpoolBatch(const std::string& batch_id, int64_t min_ts, int64_t max_ts, bool checked,
                     const std::vector<std::string>& rows, size_t first, const Status& why);
@@ -113,6 +141,10 @@ class ClickHouseEventStore final : public EventStore {
   std::vector<std::unique_ptr<ClickHouseHttp>> shards_;  // empty without a cluster
   std::mutex append_mu_;
   int64_t last_seq_ = 0;
+  IdentityCache identity_cache_;  // under append_mu_
+  // The spool held an earlier run's batches at start: the cache's floor stays at "nothing
+  // known" until they are in ClickHouse.
+  std::atomic<bool> cache_floor_after_drain_{false};
   uint64_t batch_counter_ = 0;
   std::string instance_;  // distinguishes batch ids of this process from earlier ones
 

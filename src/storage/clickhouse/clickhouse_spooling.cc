@@ -195,8 +195,11 @@ void ClickHouseEventStore::ReplayLoop() {
     if (st.ok()) st = spool_->Consume(group.size());
     if (st.ok()) {
       backoff = std::chrono::milliseconds(100);
-      std::lock_guard<std::mutex> lock(spool_mu_);
-      replayed_ += group.size();
+      {
+        std::lock_guard<std::mutex> lock(spool_mu_);
+        replayed_ += group.size();
+      }
+      if (cache_floor_after_drain_ && spool_->pending_records() == 0) LowerCacheFloorAfterDrain();
       continue;
     }
     {
