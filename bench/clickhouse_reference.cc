@@ -80,14 +80,23 @@ void AppendJsonRow(std::string& out, const Event& e, int64_t seq) {
 
 double ClickHouseReferenceInsert(const std::string& url, const std::string& database,
                                  const std::string& format, size_t total, size_t batch,
-                                 int connections, int64_t base_ts) {
-  ClickHouseStoreOptions options;  // creates the table with Vigil's schema
+                                 int connections, int64_t base_ts, bool rollup_views) {
+  ClickHouseStoreOptions options;  // creates the tables with Vigil's schema
   options.endpoint.url = url;
   options.database = database;
   auto schema = ClickHouseEventStore::Open(options);
   if (!schema.ok()) {
     std::fprintf(stderr, "reference: %s\n", schema.status().ToString().c_str());
     return 0;
+  }
+  ClickHouseHttp http({url, "", ""}, std::chrono::seconds(60));
+  if (!rollup_views) {
+    for (const char* view : {".rollup_minute_view", ".rollup_hour_view"}) {
+      if (auto r = http.Query("DROP TABLE " + database + view); !r.ok()) {
+        std::fprintf(stderr, "reference: %s\n", r.status().ToString().c_str());
+        return 0;
+      }
+    }
   }
   // Encoded before the clock starts: the reference measures ClickHouse, not the encoder.
   std::vector<std::string> bodies;
@@ -108,7 +117,6 @@ double ClickHouseReferenceInsert(const std::string& url, const std::string& data
     bodies.push_back(std::move(body));
     done += events.size();
   }
-  ClickHouseHttp http({url, "", ""}, std::chrono::seconds(60));
   const std::string sql = "INSERT INTO " + database + ".events FORMAT " + format;
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};

@@ -2,9 +2,11 @@
 // into the store), median of 20 queries, against the same figures computed by a plain SQL
 // GROUP BY over the raw events; the time series the dashboard charts read; and the dashboard's
 // overview first paint in headless chromium (bench/first_paint.mjs) over the same data, against
-// the same page on an empty store. Prints figures; asserts nothing.
+// the same page on an empty store. Then the same events on ClickHouse, side by side
+// (bench/summary_clickhouse.h), unless --no-clickhouse. Prints figures; asserts nothing.
 //
-//   summary_bench [--events N] [--queries Q] [--loads L] [--no-first-paint]
+//   summary_bench [--events N] [--queries Q] [--loads L] [--no-first-paint] [--no-clickhouse]
+//                 [--clickhouse-dir DIR]   (default /dev/shm, see bench/ingest_bench.cc)
 
 #include <algorithm>
 #include <chrono>
@@ -12,11 +14,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "bench/summary_clickhouse.h"
 #include "bench/workload.h"
 #include "client/http_client.h"
 #include "common/clock.h"
@@ -59,8 +61,9 @@ nlohmann::json FirstPaint(const std::string& base_url, int loads) {
   auto [rc, out] = testing::Shell("cd '" + node_dir.string() + "' && node first_paint.mjs " +
                                   base_url + " bench-secret " + std::to_string(loads));
   const size_t brace = out.rfind("{\"first_paint_ms\"");
-  nlohmann::json report =
-      brace == std::string::npos ? nullptr : nlohmann::json::parse(out.substr(brace), nullptr, false);
+  nlohmann::json report = brace == std::string::npos
+                              ? nullptr
+                              : nlohmann::json::parse(out.substr(brace), nullptr, false);
   if (rc != 0 || !report.is_object() || !report["errors"].empty()) {
     std::fprintf(stderr, "first paint failed (exit %d):\n%s\n", rc, out.c_str());
     return nullptr;
@@ -79,12 +82,16 @@ int Main(int argc, char** argv) {
   int queries = 20;
   int loads = 5;
   bool first_paint = true;
+  bool clickhouse = true;
+  std::string clickhouse_dir = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--no-first-paint")) first_paint = false;
+    if (!std::strcmp(argv[i], "--no-clickhouse")) clickhouse = false;
     if (i + 1 >= argc) continue;
     if (!std::strcmp(argv[i], "--events")) total = std::strtoull(argv[i + 1], nullptr, 10);
     if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--loads")) loads = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--clickhouse-dir")) clickhouse_dir = argv[i + 1];
   }
   testing::TempDir dir;
   const std::string data = dir.File("data");
@@ -98,7 +105,8 @@ int Main(int argc, char** argv) {
     std::vector<Event> scratch;
     for (size_t produced = 0; produced < total; produced += scratch.size()) {
       scratch.clear();
-      requests = GenerateEvents(requests, std::min<size_t>(50'000, total - produced), 0, scratch, 1);
+      requests =
+          GenerateEvents(requests, std::min<size_t>(50'000, total - produced), 0, scratch, 1);
     }
   }
   const int64_t interval = day / static_cast<int64_t>(requests);
@@ -206,15 +214,19 @@ int Main(int argc, char** argv) {
   std::printf("  GET /v1/summary?from=-24h over HTTP, median:     %8.1f ms\n", h);
   std::printf("  reference GROUP BY over raw events, median:      %8.1f ms\n", ref);
   std::printf("  speed-up vs reference = %.0fx\n", d > 0 ? ref / d : 0);
-  std::printf("  GET /v1/timeseries median: 15 min (1m steps) %.1f ms, 24 h (15m steps from minute "
-              "rollups) %.1f ms, 7 d (1h steps) %.1f ms\n",
-              Median(series_live), Median(series_day), Median(series_week));
+  std::printf(
+      "  GET /v1/timeseries median: 15 min (1m steps) %.1f ms, 24 h (15m steps from minute "
+      "rollups) %.1f ms, 7 d (1h steps) %.1f ms\n",
+      Median(series_live), Median(series_day), Median(series_week));
   if (paint.is_object() && paint_empty.is_object()) {
-    const double fp = MedianOf(paint["first_paint_ms"]), fp0 = MedianOf(paint_empty["first_paint_ms"]);
-    std::printf("  dashboard overview first paint (live 15 min, %s tasks shown), median of %d "
-                "loads: %7.1f ms  (target <= 1000 ms)\n",
-                paint["tasks_shown"].get<std::string>().c_str(), loads, fp);
-    std::printf("  reference: the same page on an empty store, median:              %7.1f ms\n", fp0);
+    const double fp = MedianOf(paint["first_paint_ms"]),
+                 fp0 = MedianOf(paint_empty["first_paint_ms"]);
+    std::printf(
+        "  dashboard overview first paint (live 15 min, %s tasks shown), median of %d "
+        "loads: %7.1f ms  (target <= 1000 ms)\n",
+        paint["tasks_shown"].get<std::string>().c_str(), loads, fp);
+    std::printf("  reference: the same page on an empty store, median:              %7.1f ms\n",
+                fp0);
     std::printf("  ratio first paint %zu events / empty = %.2f\n", total, fp0 > 0 ? fp / fp0 : 0);
     std::printf("  range switch in the page: to 24 h %.1f ms, to 7 d %.1f ms\n",
                 paint["range_ms"]["-24h"].get<double>(), paint["range_ms"]["-7d"].get<double>());
@@ -222,6 +234,45 @@ int Main(int argc, char** argv) {
     std::printf("  dashboard first paint: not measured (see the error above)\n");
   }
   std::printf("  peak RSS of this process = %.1f MiB\n", testing::PeakRssMiB());
+  if (!clickhouse) return 0;
+
+  std::printf(
+      "ClickHouse: the same %zu events through ClickHouseEventStore, one ClickHouse 18.16 "
+      "server (data in %s)\n",
+      total, clickhouse_dir.c_str());
+  std::fflush(stdout);
+  const ClickHouseSummaryFigures c = MeasureClickHouseSummary(
+      total, queries, now, day, interval, dir.File("clickhouse-vigil"), clickhouse_dir);
+  if (!c.error.empty()) {
+    std::printf("  not measured: %s\n", c.error.c_str());
+    return 1;
+  }
+  std::printf(
+      "  loaded in %.1f s (rollup cells kept by the materialized views: %llu minute, "
+      "%llu hour)\n",
+      c.load_s, static_cast<unsigned long long>(c.minute_cells),
+      static_cast<unsigned long long>(c.hour_cells));
+  std::printf("  tasks counted: rollup tables %llu, GROUP BY at read %llu, reference %llu (%s)\n",
+              static_cast<unsigned long long>(c.tasks_rollups),
+              static_cast<unsigned long long>(c.tasks_group_by),
+              static_cast<unsigned long long>(c.tasks_reference),
+              c.tasks_rollups == c.tasks_group_by && c.tasks_group_by == c.tasks_reference &&
+                      c.tasks_rollups == last.task.count
+                  ? "equal, and equal to SQLite's"
+                  : "DIFFERENT");
+  std::printf("  24 h summary, side by side (median of %d)          SQLite    ClickHouse\n",
+              queries);
+  std::printf("    in process (rollup cells + Summarize)       %9.1f ms  %9.1f ms\n", d,
+              c.in_process_ms);
+  std::printf("    GET /v1/summary?from=-24h over HTTP         %9.1f ms  %9.1f ms\n", h, c.http_ms);
+  std::printf("    GET /v1/timeseries?from=-24h                %9.1f ms  %9.1f ms\n",
+              Median(series_day), c.series_day_ms);
+  std::printf("    reference GROUP BY over raw events          %9.1f ms  %9.1f ms\n", ref,
+              c.reference_ms);
+  std::printf(
+      "  ClickHouse alternative, the same cells by GROUP BY over the events at read time: "
+      "%.1f ms  (rollup tables / GROUP BY at read = %.2f)\n",
+      c.group_by_ms, c.group_by_ms > 0 ? c.in_process_ms / c.group_by_ms : 0);
   return 0;
 }
 

@@ -145,20 +145,26 @@ Result<std::vector<std::string>> ClickHouseEventStore::DropDaysBefore(int64_t cu
   // The first day to keep: the UTC day holding the cutoff.
   const std::string keep_from = ClickHouseDayLiteral(cutoff_ns);
   std::set<std::string> dropped;
-  const std::string table = shards_.empty() ? "events" : "events_local";
+  const bool local = !shards_.empty();
+  // The rollup cells go with their events: a summary never counts what the events no longer hold.
+  const std::string tables[] = {local ? "events_local" : "events",
+                                ClickHouseRollupTable("minute", local),
+                                ClickHouseRollupTable("hour", local)};
   for (size_t d = 0; d < std::max<size_t>(1, shards_.size()); ++d) {
     ClickHouseHttp& server = shards_.empty() ? main_ : *shards_[d];
-    Result<std::string> parts =
-        server.Query("SELECT DISTINCT partition FROM system.parts WHERE active AND database = " +
-                     ClickHouseQuote(options_.database) + " AND table = " + ClickHouseQuote(table) +
-                     " AND partition < " + keep_from + " ORDER BY partition");
-    if (!parts.ok()) return parts.status();
-    for (auto& row : ParseTabSeparated(*parts)) {
-      if (row.empty() || row[0].size() != 10) continue;
-      Result<std::string> r = server.Query("ALTER TABLE " + options_.database + "." + table +
-                                           " DROP PARTITION '" + row[0] + "'");
-      if (!r.ok()) return r.status();
-      dropped.insert(row[0]);
+    for (const std::string& table : tables) {
+      Result<std::string> parts = server.Query(
+          "SELECT DISTINCT partition FROM system.parts WHERE active AND database = " +
+          ClickHouseQuote(options_.database) + " AND table = " + ClickHouseQuote(table) +
+          " AND partition < " + keep_from + " ORDER BY partition");
+      if (!parts.ok()) return parts.status();
+      for (auto& row : ParseTabSeparated(*parts)) {
+        if (row.empty() || row[0].size() != 10) continue;
+        Result<std::string> r = server.Query("ALTER TABLE " + options_.database + "." + table +
+                                             " DROP PARTITION '" + row[0] + "'");
+        if (!r.ok()) return r.status();
+        dropped.insert(row[0]);
+      }
     }
   }
   return std::vector<std::string>(dropped.begin(), dropped.end());
@@ -396,19 +402,20 @@ Result<std::vector<RollupRow>> ClickHouseEventStore::ReadRollups(const RollupQue
   std::string filters = TenantCondition(q.tenants);
   if (!q.use_case.empty()) filters += " AND use_case = " + ClickHouseQuote(q.use_case);
   if (!q.release.empty()) filters += " AND release = " + ClickHouseQuote(q.release);
-  const std::string no_latency = std::to_string(kNoLatency);
   for (const RollupPlanPart& part : PlanRollupRead(q.from_ns, q.to_ns, q.coarsest_grain)) {
-    const std::string width = std::to_string(static_cast<int64_t>(part.grain));
+    // Cells kept by the materialized views (schema v2): aggregate states merged at read.
+    const std::string table =
+        ClickHouseRollupTable(part.grain == RollupGrain::kMinute ? "minute" : "hour", false);
     const std::string sql =
-        "SELECT intDiv(ts_ns, " + width + ") * " + width +
-        " AS b, tenant, use_case, layer, release, model, tool, error_base, metric, count(), "
-        "sum(status), sum(retries), sum(refusal), sum(tokens_in), sum(tokens_out), "
-        "sum(collision), sum(unpriced), sum(cost_usd), sum(if(layer = 3, value, 0)), "
-        "sumMap([latency_bucket], [toUInt64(1)]), sum(if(latency_bucket = " +
-        no_latency + ", 0, latency_ms)), max(if(latency_bucket = " + no_latency +
-        ", 0, latency_ms)) FROM " + options_.database + ".events WHERE " +
-        ClickHouseTimeCondition(part.from_ns, part.to_ns) + filters +
-        " GROUP BY b, tenant, use_case, layer, release, model, tool, error_base, metric";
+        "SELECT bucket_ns, " + std::string(kClickHouseRollupKeys) +
+        ", countMerge(n), sumMerge(errors), sumMerge(retries), sumMerge(refusals), "
+        "sumMerge(tokens_in), sumMerge(tokens_out), sumMerge(collisions), sumMerge(unpriced), "
+        "sumMerge(cost), sumMerge(value_sum), sumMapMerge(latency), sumMerge(latency_sum), "
+        "maxMerge(latency_max) FROM " +
+        options_.database + "." + table + " WHERE day >= " + ClickHouseDayLiteral(part.from_ns) +
+        " AND day <= " + ClickHouseDayLiteral(part.to_ns - 1) +
+        " AND bucket_ns >= " + std::to_string(part.from_ns) + " AND bucket_ns < " +
+        std::to_string(part.to_ns) + filters + " GROUP BY bucket_ns, " + kClickHouseRollupKeys;
     Result<std::string> r = main_.Query(sql);
     if (!r.ok()) return r.status();
     for (const auto& f : ParseTabSeparated(*r)) {

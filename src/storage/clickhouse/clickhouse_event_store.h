@@ -21,8 +21,10 @@
 //    below the cache's floor (data from before this process, or evicted to bound memory). The
 //    cache assumes this process is the only writer of the database (dedup_cache_bytes 0 turns
 //    it off). docs/clickhouse.md says what each path costs.
-//  - Rollups are computed by ClickHouse from the events at read time (GROUP BY minute or hour,
-//    sums, and the LatencySketch buckets via sumMap), so they can never disagree with the events.
+//  - Rollup cells are kept by ClickHouse (schema v2): AggregatingMergeTree tables of minute and
+//    hour cells fed by materialized views on the events, read with -Merge combinators; the
+//    latency cells hold the LatencySketch's buckets, so quantiles equal SQLite's. The replayer
+//    repairs cells a server stopped mid-INSERT left out (RepairRollups).
 //  - With a spool, Append() succeeds once the batch is in ClickHouse or in the spool: when the
 //    duplicate lookup or an insert fails (down, slow, refusing), the batch — or the part not yet
 //    inserted, marked in doubt — is appended to the spool, fdatasync'd. While the spool holds
@@ -129,6 +131,12 @@ class ClickHouseEventStore final : public EventStore {
                     const std::vector<std::string>& rows, size_t first, const Status& why);
   void ReplayLoop();
   Status ReplayGroup(const std::vector<std::string>& payloads);
+  // Batches found stored after an attempt in doubt: ClickHouse writes a materialized view's rows
+  // after the table's, so a server stopped mid-INSERT can keep the events without their rollup
+  // cells. While the replayer runs nothing else inserts (new batches queue in the spool), so if
+  // the cells of these batches' buckets lack exactly their rows, the cells are added from them.
+  Status RepairRollups(size_t d, const std::set<std::string>& batch_ids, int64_t min_ts,
+                       int64_t max_ts);
   // The batch ids among `batch_ids` with rows in destination `d`.
   Result<std::set<std::string>> PresentBatches(size_t d, const std::vector<std::string>& batch_ids,
                                                int64_t min_ts_ns, int64_t max_ts_ns);

@@ -12,6 +12,40 @@ struct Migration {
   std::vector<std::string> statements;
 };
 
+// The state columns of a rollup cell: the sums of RollupCell and the LatencySketch's buckets.
+const char kRollupColumnsDdl[] =
+    "day Date, bucket_ns Int64, tenant String, use_case String, layer UInt8, release String, "
+    "model String, tool String, error_base String, metric String, n AggregateFunction(count), "
+    "errors AggregateFunction(sum, UInt8), retries AggregateFunction(sum, Int64), "
+    "refusals AggregateFunction(sum, UInt8), tokens_in AggregateFunction(sum, Int64), "
+    "tokens_out AggregateFunction(sum, Int64), collisions AggregateFunction(sum, UInt8), "
+    "unpriced AggregateFunction(sum, UInt8), cost AggregateFunction(sum, Float64), "
+    "value_sum AggregateFunction(sum, Float64), "
+    "latency AggregateFunction(sumMap, Array(Int32), Array(UInt64)), "
+    "latency_sum AggregateFunction(sum, Float64), latency_max AggregateFunction(max, Float64)";
+
+}  // namespace
+
+std::string ClickHouseRollupStateSelect(const std::string& source, int64_t width_ns,
+                                        const std::string& where) {
+  const std::string w = std::to_string(width_ns);
+  const std::string no_latency = std::to_string(kNoLatency);
+  return "SELECT day, intDiv(ts_ns, " + w + ") * " + w + " AS bucket_ns, " + kClickHouseRollupKeys +
+         ", countState() AS n, sumState(status) AS errors, sumState(retries) AS retries, "
+         "sumState(refusal) AS refusals, sumState(tokens_in) AS tokens_in, "
+         "sumState(tokens_out) AS tokens_out, sumState(collision) AS collisions, "
+         "sumState(unpriced) AS unpriced, sumState(cost_usd) AS cost, "
+         "sumState(if(layer = 3, value, 0)) AS value_sum, "
+         "sumMapState([latency_bucket], [toUInt64(1)]) AS latency, sumState(if(latency_bucket = " +
+         no_latency +
+         ", 0, latency_ms)) AS latency_sum, maxState(if(latency_bucket = " + no_latency +
+         ", 0, latency_ms)) AS latency_max FROM " + source +
+         (where.empty() ? "" : " WHERE " + where) + " GROUP BY day, bucket_ns, " +
+         kClickHouseRollupKeys;
+}
+
+namespace {
+
 std::vector<Migration> Migrations(const std::string& db, const std::string& local,
                                   const std::string& cluster) {
   std::vector<std::string> v1 = {
@@ -24,10 +58,37 @@ std::vector<Migration> Migrations(const std::string& db, const std::string& loca
                  ") ENGINE = Distributed(" + cluster + ", " + db + ", " + local +
                  ", cityHash64(trace_id))");
   }
-  return {{1, v1}};
+  // v2: minute and hour rollup cells kept by materialized views (bench/summary: a 24 h summary
+  // over 10 M events took 1.8 s by GROUP BY at read time). Rerun-safe as a whole: the tables are
+  // dropped and rebuilt from the events, and Vigil inserts nothing until its migrations are done.
+  std::vector<std::string> v2;
+  for (const auto& [grain, width] : {std::pair{"minute", int64_t{60'000'000'000}},
+                                     std::pair{"hour", int64_t{3'600'000'000'000}}}) {
+    const std::string name = std::string("rollup_") + grain;
+    const std::string table = ClickHouseRollupTable(grain, !cluster.empty());
+    v2.push_back("DROP TABLE IF EXISTS " + db + "." + name + "_view");
+    if (!cluster.empty()) v2.push_back("DROP TABLE IF EXISTS " + db + "." + name);
+    v2.push_back("DROP TABLE IF EXISTS " + db + "." + table);
+    v2.push_back("CREATE TABLE " + db + "." + table + " (" + kRollupColumnsDdl +
+                 ") ENGINE = AggregatingMergeTree() PARTITION BY day ORDER BY (tenant, bucket_ns, "
+                 "use_case, layer, release, model, tool, error_base, metric)");
+    v2.push_back("INSERT INTO " + db + "." + table + " " +
+                 ClickHouseRollupStateSelect(db + "." + local, width, ""));
+    v2.push_back("CREATE MATERIALIZED VIEW " + db + "." + name + "_view TO " + db + "." + table +
+                 " AS " + ClickHouseRollupStateSelect(db + "." + local, width, ""));
+    if (!cluster.empty()) {
+      v2.push_back("CREATE TABLE " + db + "." + name + " AS " + db + "." + table +
+                   " ENGINE = Distributed(" + cluster + ", " + db + ", " + table + ")");
+    }
+  }
+  return {{1, v1}, {2, v2}};
 }
 
 }  // namespace
+
+std::string ClickHouseRollupTable(const std::string& grain, bool local) {
+  return "rollup_" + grain + (local ? "_local" : "");
+}
 
 Status MigrateClickHouseServer(ClickHouseHttp& server, const std::string& database,
                                const std::string& local_table, const std::string& cluster) {

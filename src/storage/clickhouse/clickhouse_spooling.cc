@@ -8,8 +8,13 @@
 
 #include "storage/clickhouse/clickhouse_event_store.h"
 #include "storage/clickhouse/clickhouse_rows.h"
+#include "storage/clickhouse/clickhouse_schema.h"
 
 namespace vigil {
+namespace {
+// Batch id lists can exceed the default max_query_size (256 KiB).
+const char kLargeQuery[] = "max_query_size=33554432";
+}  // namespace
 
 // One spooled batch: its id, time span (to look it up), whether the duplicate lookup ran, and
 // the encoded rows of each destination not yet known to be stored.
@@ -129,6 +134,10 @@ Status ClickHouseEventStore::ReplayGroup(const std::vector<std::string>& payload
     for (const auto& [record, rows] : parts) ids.push_back(record->batch_id);
     Result<std::set<std::string>> present = PresentBatches(d, ids, min_ts, max_ts);
     if (!present.ok()) return present.status();
+    if (!present->empty()) {
+      Status repaired = RepairRollups(d, *present, min_ts, max_ts);
+      if (!repaired.ok()) return repaired;
+    }
     // Rows to send; batches spooled without the duplicate lookup get it now, together.
     std::vector<EncodedRow> unchecked;
     std::string to_send;
@@ -161,6 +170,67 @@ Status ClickHouseEventStore::ReplayGroup(const std::vector<std::string>& payload
   return Status::Ok();
 }
 
+Status ClickHouseEventStore::RepairRollups(size_t d, const std::set<std::string>& batch_ids,
+                                           int64_t min_ts, int64_t max_ts) {
+  const bool local = !shards_.empty();
+  ClickHouseHttp& server = local ? *shards_[d] : main_;
+  const std::string events = options_.database + (local ? ".events_local" : ".events");
+  std::string in;
+  for (const std::string& id : batch_ids) in += (in.empty() ? "" : ",") + ClickHouseQuote(id);
+  for (const auto& [grain, width] : {std::pair{"minute", int64_t{60'000'000'000}},
+                                     std::pair{"hour", int64_t{3'600'000'000'000}}}) {
+    const int64_t from = min_ts / width * width - (min_ts < 0 ? width : 0);
+    const int64_t to = max_ts / width * width + width;
+    const std::string rollup = options_.database + "." + ClickHouseRollupTable(grain, local);
+    Result<std::string> stored = server.Query(
+        "SELECT batch_id IN (" + in + ") AS in_doubt, batch_id, count() FROM " + events +
+            " WHERE " + ClickHouseTimeCondition(from, to) + " GROUP BY in_doubt, batch_id",
+        kLargeQuery);
+    if (!stored.ok()) return stored.status();
+    Result<std::string> cells = server.Query(
+        "SELECT countMerge(n) FROM " + rollup + " WHERE day >= " + ClickHouseDayLiteral(from) +
+        " AND day <= " + ClickHouseDayLiteral(to - 1) +
+        " AND bucket_ns >= " + std::to_string(from) + " AND bucket_ns < " + std::to_string(to));
+    if (!cells.ok()) return cells.status();
+    int64_t total = 0, in_doubt_total = 0;
+    std::vector<std::pair<std::string, int64_t>> in_doubt;
+    for (const auto& row : ParseTabSeparated(*stored)) {
+      if (row.size() != 3) continue;
+      const int64_t n = std::strtoll(row[2].c_str(), nullptr, 10);
+      total += n;
+      if (row[0] == "1") {
+        in_doubt.emplace_back(row[1], n);
+        in_doubt_total += n;
+      }
+    }
+    const int64_t missing = total - std::strtoll(cells->c_str(), nullptr, 10);
+    if (missing == 0) continue;
+    // Which in-doubt batches account for exactly what the cells lack: all of them, or one.
+    std::string repair;
+    if (missing == in_doubt_total) repair = in;
+    for (const auto& [id, n] : in_doubt) {
+      if (repair.empty() && n == missing) repair = ClickHouseQuote(id);
+    }
+    if (repair.empty()) {
+      spdlog::warn("rollups: {} cells of {} lack {} events that no in-doubt batch explains", grain,
+                   ClickHouseDayLiteral(from), missing);
+      continue;
+    }
+    Result<std::string> r =
+        server.Query("INSERT INTO " + rollup + " " +
+                         ClickHouseRollupStateSelect(events, width,
+                                                     ClickHouseTimeCondition(from, to) +
+                                                         " AND batch_id IN (" + repair + ")"),
+                     kLargeQuery);
+    if (!r.ok()) return r.status();
+    spdlog::warn(
+        "rollups: {} events were stored without their {} cells (ClickHouse stopped "
+        "mid-insert); the cells were added from the stored events",
+        missing, grain);
+  }
+  return Status::Ok();
+}
+
 Result<std::set<std::string>> ClickHouseEventStore::PresentBatches(
     size_t d, const std::vector<std::string>& batch_ids, int64_t min_ts_ns, int64_t max_ts_ns) {
   std::string in;
@@ -170,7 +240,7 @@ Result<std::set<std::string>> ClickHouseEventStore::PresentBatches(
   Result<std::string> r = server.Query(
       "SELECT DISTINCT batch_id FROM " + options_.database + table + " WHERE " +
           ClickHouseTimeCondition(min_ts_ns, max_ts_ns + 1) + " AND batch_id IN (" + in + ")",
-      "max_query_size=33554432");
+      kLargeQuery);
   if (!r.ok()) return r.status();
   std::set<std::string> present;
   for (auto& row : ParseTabSeparated(*r)) {
