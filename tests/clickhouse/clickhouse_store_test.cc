@@ -13,6 +13,7 @@
 
 #include "storage/clickhouse/clickhouse_event_store.h"
 #include "storage/clickhouse/clickhouse_http.h"
+#include "storage/clickhouse/clickhouse_rows.h"
 #include "storage/clickhouse/spool.h"
 #include "storage/event_store_conformance.h"
 #include "storage/query.h"
@@ -274,6 +275,46 @@ TEST(ClickHouseStoreTest, RollupCellsAStopMidInsertLeftOutAreRepaired) {
     for (const RollupRow& row : *cells) counted += row.cell.count;
     EXPECT_EQ(counted, 200u) << "cells of " << width << " ns; batch " << batch_id;
   }
+}
+
+// A database made by a vigil with schema v1 (events only) is migrated to v2 by the next start:
+// the rollup cells of the events already stored are built from them, and new events join them.
+TEST(ClickHouseStoreTest, UpgradingFromSchemaOneBuildsTheRollupsOfStoredEvents) {
+  ASSERT_NE(g_cluster, nullptr);
+  ClickHouseStoreOptions options = Options(false);
+  const std::string db = options.database;
+  ClickHouseHttp ch({g_cluster->http_url(0), "", ""}, std::chrono::seconds(10));
+  for (const std::string& sql :
+       {"CREATE DATABASE " + db,
+        "CREATE TABLE " + db +
+            ".vigil_schema (version UInt32, applied_at DateTime) ENGINE = TinyLog",
+        "INSERT INTO " + db + ".vigil_schema VALUES (1, now())",
+        "CREATE TABLE " + db + ".events (" + kEventColumnsDdl +
+            ") ENGINE = MergeTree() PARTITION BY day ORDER BY (tenant, ts_ns, seq)"}) {
+    auto r = ch.Query(sql);
+    ASSERT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
+  }
+  std::string rows;
+  int64_t seq = 0;
+  for (const Event& e : Batch("old", 400)) EncodeEventRow(rows, e, ++seq, "v1-batch");
+  ASSERT_TRUE(ch.Insert("INSERT INTO " + db + ".events FORMAT RowBinary", rows).ok());
+
+  auto store = ClickHouseEventStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto version = ch.Query("SELECT max(version) FROM " + db + ".vigil_schema");
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, "2\n");
+  auto again = (*store)->Append(Batch("old", 400));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->duplicates, 400u) << "the v1 events are known";
+  ASSERT_TRUE((*store)->Append(Batch("new", 100)).ok());
+  const int64_t at = Step(0, "x").ts_ns;
+  RollupQuery q{TenantFilter{true, {}}, "", "", at - 3'600'000'000'000, at + 3'600'000'000'000};
+  auto cells = (*store)->ReadRollups(q);
+  ASSERT_TRUE(cells.ok()) << cells.status().ToString();
+  uint64_t counted = 0;
+  for (const RollupRow& row : *cells) counted += row.cell.count;
+  EXPECT_EQ(counted, 500u);
 }
 
 // Retention drops whole UTC days older than the cutoff, on every shard, and nothing newer.
