@@ -147,11 +147,12 @@ Result<std::vector<std::string>> ClickHouseEventStore::DropDaysBefore(int64_t cu
   std::set<std::string> dropped;
   const bool local = !shards_.empty();
   // The rollup cells go with their events: a summary never counts what the events no longer hold.
-  const std::string tables[] = {local ? "events_local" : "events",
-                                ClickHouseRollupTable("minute", local),
-                                ClickHouseRollupTable("hour", local)};
+  std::vector<std::string> tables = {LocalEventsTable()};
+  for (const ClickHouseRollupGrain& grain : kClickHouseRollupGrains) {
+    tables.push_back(ClickHouseRollupTable(grain.name, local));
+  }
   for (size_t d = 0; d < std::max<size_t>(1, shards_.size()); ++d) {
-    ClickHouseHttp& server = shards_.empty() ? main_ : *shards_[d];
+    ClickHouseHttp& server = ServerOf(d);
     for (const std::string& table : tables) {
       Result<std::string> parts = server.Query(
           "SELECT DISTINCT partition FROM system.parts WHERE active AND database = " +
@@ -373,11 +374,8 @@ Status ClickHouseEventStore::InsertConcurrently(std::vector<SubBatch>& subs, boo
 }
 
 Result<std::string> ClickHouseEventStore::InsertInto(size_t d, const std::string& rows) {
-  if (shards_.empty()) {
-    return main_.Insert("INSERT INTO " + options_.database + ".events FORMAT RowBinary", rows);
-  }
-  return shards_[d]->Insert("INSERT INTO " + options_.database + ".events_local FORMAT RowBinary",
-                            rows);
+  return ServerOf(d).Insert(
+      "INSERT INTO " + options_.database + "." + LocalEventsTable() + " FORMAT RowBinary", rows);
 }
 
 Result<int64_t> ClickHouseEventStore::CountEvents() {
@@ -412,10 +410,9 @@ Result<std::vector<RollupRow>> ClickHouseEventStore::ReadRollups(const RollupQue
         "sumMerge(tokens_in), sumMerge(tokens_out), sumMerge(collisions), sumMerge(unpriced), "
         "sumMerge(cost), sumMerge(value_sum), sumMapMerge(latency), sumMerge(latency_sum), "
         "maxMerge(latency_max) FROM " +
-        options_.database + "." + table + " WHERE day >= " + ClickHouseDayLiteral(part.from_ns) +
-        " AND day <= " + ClickHouseDayLiteral(part.to_ns - 1) +
-        " AND bucket_ns >= " + std::to_string(part.from_ns) + " AND bucket_ns < " +
-        std::to_string(part.to_ns) + filters + " GROUP BY bucket_ns, " + kClickHouseRollupKeys;
+        options_.database + "." + table + " WHERE " +
+        ClickHouseRollupBucketCondition(part.from_ns, part.to_ns) + filters +
+        " GROUP BY bucket_ns, " + kClickHouseRollupKeys;
     Result<std::string> r = main_.Query(sql);
     if (!r.ok()) return r.status();
     for (const auto& f : ParseTabSeparated(*r)) {

@@ -118,6 +118,10 @@ class ClickHouseEventStore final : public EventStore {
     bool failed = false;
   };
   explicit ClickHouseEventStore(ClickHouseStoreOptions options);
+  // Where destination d's rows are stored: its server, and there the events table ("events", or
+  // "events_local" on each shard of a cluster).
+  ClickHouseHttp& ServerOf(size_t d) { return shards_.empty() ? main_ : *shards_[d]; }
+  const char* LocalEventsTable() const { return shards_.empty() ? "events" : "events_local"; }
   Result<std::string> InsertInto(size_t destination, const std::string& rows);
   // Inserts every sub-batch's destinations at once; those that fail go to the spool (in doubt).
   // Without a spool the first failure is returned after all inserts have finished.

@@ -62,8 +62,7 @@ std::vector<Migration> Migrations(const std::string& db, const std::string& loca
   // over 10 M events took 1.8 s by GROUP BY at read time). Rerun-safe as a whole: the tables are
   // dropped and rebuilt from the events, and Vigil inserts nothing until its migrations are done.
   std::vector<std::string> v2;
-  for (const auto& [grain, width] : {std::pair{"minute", int64_t{60'000'000'000}},
-                                     std::pair{"hour", int64_t{3'600'000'000'000}}}) {
+  for (const auto& [grain, width] : kClickHouseRollupGrains) {
     const std::string name = std::string("rollup_") + grain;
     const std::string table = ClickHouseRollupTable(grain, !cluster.empty());
     v2.push_back("DROP TABLE IF EXISTS " + db + "." + name + "_view");
@@ -85,6 +84,13 @@ std::vector<Migration> Migrations(const std::string& db, const std::string& loca
 }
 
 }  // namespace
+
+std::string ClickHouseRollupBucketCondition(int64_t from_ns, int64_t to_ns_exclusive) {
+  return "day >= " + ClickHouseDayLiteral(from_ns) +
+         " AND day <= " + ClickHouseDayLiteral(to_ns_exclusive - 1) +
+         " AND bucket_ns >= " + std::to_string(from_ns) + " AND bucket_ns < " +
+         std::to_string(to_ns_exclusive);
+}
 
 std::string ClickHouseRollupTable(const std::string& grain, bool local) {
   return "rollup_" + grain + (local ? "_local" : "");

@@ -22,6 +22,18 @@ inline constexpr int kClickHouseSchemaVersion = 2;
 inline constexpr char kClickHouseRollupKeys[] =
     "tenant, use_case, layer, release, model, tool, error_base, metric";
 
+// The rollup grains the schema keeps, with their bucket widths.
+struct ClickHouseRollupGrain {
+  const char* name;  // "minute", "hour": the tables' suffix
+  int64_t width_ns;
+};
+inline constexpr ClickHouseRollupGrain kClickHouseRollupGrains[] = {{"minute", 60'000'000'000},
+                                                                    {"hour", 3'600'000'000'000}};
+
+// `day` and `bucket_ns` bounds for rollup cells whose buckets start in [from, to): the day bounds
+// let ClickHouse skip whole partitions.
+std::string ClickHouseRollupBucketCondition(int64_t from_ns, int64_t to_ns_exclusive);
+
 // Where rollup cells of `grain` ("minute", "hour") are stored on a server: rollup_GRAIN, or
 // with a cluster rollup_GRAIN_local (and a Distributed rollup_GRAIN over them).
 std::string ClickHouseRollupTable(const std::string& grain, bool local);

@@ -14,6 +14,13 @@ namespace vigil {
 namespace {
 // Batch id lists can exceed the default max_query_size (256 KiB).
 const char kLargeQuery[] = "max_query_size=33554432";
+
+template <typename Strings>
+std::string QuotedList(const Strings& values) {
+  std::string list;
+  for (const std::string& v : values) list += (list.empty() ? "" : ",") + ClickHouseQuote(v);
+  return list;
+}
 }  // namespace
 
 // One spooled batch: its id, time span (to look it up), whether the duplicate lookup ran, and
@@ -173,12 +180,10 @@ Status ClickHouseEventStore::ReplayGroup(const std::vector<std::string>& payload
 Status ClickHouseEventStore::RepairRollups(size_t d, const std::set<std::string>& batch_ids,
                                            int64_t min_ts, int64_t max_ts) {
   const bool local = !shards_.empty();
-  ClickHouseHttp& server = local ? *shards_[d] : main_;
-  const std::string events = options_.database + (local ? ".events_local" : ".events");
-  std::string in;
-  for (const std::string& id : batch_ids) in += (in.empty() ? "" : ",") + ClickHouseQuote(id);
-  for (const auto& [grain, width] : {std::pair{"minute", int64_t{60'000'000'000}},
-                                     std::pair{"hour", int64_t{3'600'000'000'000}}}) {
+  ClickHouseHttp& server = ServerOf(d);
+  const std::string events = options_.database + "." + LocalEventsTable();
+  const std::string in = QuotedList(batch_ids);
+  for (const auto& [grain, width] : kClickHouseRollupGrains) {
     const int64_t from = min_ts / width * width - (min_ts < 0 ? width : 0);
     const int64_t to = max_ts / width * width + width;
     const std::string rollup = options_.database + "." + ClickHouseRollupTable(grain, local);
@@ -187,10 +192,8 @@ Status ClickHouseEventStore::RepairRollups(size_t d, const std::set<std::string>
             " WHERE " + ClickHouseTimeCondition(from, to) + " GROUP BY in_doubt, batch_id",
         kLargeQuery);
     if (!stored.ok()) return stored.status();
-    Result<std::string> cells = server.Query(
-        "SELECT countMerge(n) FROM " + rollup + " WHERE day >= " + ClickHouseDayLiteral(from) +
-        " AND day <= " + ClickHouseDayLiteral(to - 1) +
-        " AND bucket_ns >= " + std::to_string(from) + " AND bucket_ns < " + std::to_string(to));
+    Result<std::string> cells = server.Query("SELECT countMerge(n) FROM " + rollup + " WHERE " +
+                                             ClickHouseRollupBucketCondition(from, to));
     if (!cells.ok()) return cells.status();
     int64_t total = 0, in_doubt_total = 0;
     std::vector<std::pair<std::string, int64_t>> in_doubt;
@@ -233,14 +236,11 @@ Status ClickHouseEventStore::RepairRollups(size_t d, const std::set<std::string>
 
 Result<std::set<std::string>> ClickHouseEventStore::PresentBatches(
     size_t d, const std::vector<std::string>& batch_ids, int64_t min_ts_ns, int64_t max_ts_ns) {
-  std::string in;
-  for (const std::string& id : batch_ids) in += (in.empty() ? "" : ",") + ClickHouseQuote(id);
-  const std::string table = shards_.empty() ? ".events" : ".events_local";
-  ClickHouseHttp& server = shards_.empty() ? main_ : *shards_[d];
-  Result<std::string> r = server.Query(
-      "SELECT DISTINCT batch_id FROM " + options_.database + table + " WHERE " +
-          ClickHouseTimeCondition(min_ts_ns, max_ts_ns + 1) + " AND batch_id IN (" + in + ")",
-      kLargeQuery);
+  Result<std::string> r = ServerOf(d).Query("SELECT DISTINCT batch_id FROM " + options_.database +
+                                                "." + LocalEventsTable() + " WHERE " +
+                                                ClickHouseTimeCondition(min_ts_ns, max_ts_ns + 1) +
+                                                " AND batch_id IN (" + QuotedList(batch_ids) + ")",
+                                            kLargeQuery);
   if (!r.ok()) return r.status();
   std::set<std::string> present;
   for (auto& row : ParseTabSeparated(*r)) {
